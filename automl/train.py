@@ -1,0 +1,256 @@
+"""The TPOT search: holdout split, evolutionary fit, scores, leaderboard, Pareto front."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import LabelEncoder
+from tpot import TPOTEstimator
+from tpot.evolvers import BaseEvolver
+from tpot.objectives import complexity_scorer
+
+from automl.data import Dataset
+from automl.errors import SearchFailedError
+from automl.preprocessing import build_preprocessor
+from automl.task_type import TaskSpec
+
+log = logging.getLogger(__name__)
+
+LEADERBOARD_SIZE = 10
+_FAILED = ("INVALID", "TIMEOUT")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long and how wide the search may go."""
+
+    generations: int
+    population_size: int
+    time_left: int
+    per_run_limit: int
+    cv_folds: int
+    holdout_fraction: float
+    random_state: int
+
+
+@dataclass
+class Progress:
+    """One generation's summary, as reported to ``on_generation``."""
+
+    generation: int
+    evaluated: int
+    failed: int
+    best_score: float | None
+    elapsed: float
+    time_left: float
+
+
+@dataclass
+class FitResult:
+    """The fitted model and everything the search learned on the way."""
+
+    model: Pipeline
+    best_pipeline: str
+    cv_score: float
+    holdout_score: float
+    objective: str
+    leaderboard: pd.DataFrame
+    pareto_front: pd.DataFrame
+    evaluated: pd.DataFrame
+    n_train: int
+    n_holdout: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class DecodeLabels(ClassifierMixin, BaseEstimator):
+    """Wraps a classifier trained on label codes so it predicts the original labels."""
+
+    def __init__(self, estimator: Any = None, classes: Any = None):
+        self.estimator = estimator
+        self.classes = classes
+
+    def fit(self, X, y):
+        codes = np.searchsorted(self.classes, y)
+        self.estimator.fit(X, codes)
+        return self
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.asarray(self.classes)
+
+    def predict(self, X):
+        return self.classes_[np.asarray(self.estimator.predict(X), dtype=int)]
+
+    def predict_proba(self, X):
+        return self.estimator.predict_proba(X)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+
+def fit(
+    dataset: Dataset,
+    task: TaskSpec,
+    search_space: Any,
+    budget: Budget,
+    client: Any,
+    on_generation: Callable[[Progress], None] | None = None,
+) -> FitResult:
+    """Search for the best pipeline on ``dataset`` within ``budget``, using ``client``'s workers."""
+    started = time.monotonic()
+    y = dataset.target
+    encoder = LabelEncoder().fit(y) if task.is_classification else None
+    y_codes = encoder.transform(y) if encoder is not None else y.to_numpy(dtype=float)
+    X_train, X_hold, y_train, y_hold = train_test_split(
+        dataset.features,
+        y_codes,
+        test_size=budget.holdout_fraction,
+        random_state=budget.random_state,
+        stratify=y_codes if task.is_classification else None,
+    )
+    preprocessor = build_preprocessor(X_train).fit(X_train, y_train)
+    matrix = preprocessor.transform(X_train)
+
+    estimator = TPOTEstimator(
+        search_space=search_space,
+        scorers=[task.metric, complexity_scorer],
+        scorers_weights=[1.0, -1.0],
+        classification=task.is_classification,
+        cv=budget.cv_folds,
+        population_size=budget.population_size,
+        generations=budget.generations,
+        max_time_mins=budget.time_left / 60,
+        max_eval_time_mins=budget.per_run_limit / 60,
+        n_jobs=len(client.cluster.workers),
+        client=client,
+        verbose=0,
+        random_state=budget.random_state,
+    )
+    if on_generation is not None:
+        estimator._evolver = functools.partial(
+            ReportingEvolver, on_generation=on_generation, deadline=time.monotonic() + budget.time_left
+        )
+    try:
+        estimator.fit(matrix, y_train)
+    except Exception as exc:
+        if "No individuals could be evaluated" in str(exc):
+            raise SearchFailedError(
+                f"Every pipeline failed or timed out on {dataset.name!r} (per-pipeline limit "
+                f"{budget.per_run_limit} s). Raise per_run_limit or time_left, or choose a lighter search space."
+            ) from exc
+        raise
+    search_seconds = time.monotonic() - started
+    objective = estimator.objective_names[0]
+    evaluated = _tidy(estimator.evaluated_individuals)
+    valid = evaluated[~evaluated[objective].isin(_FAILED)]
+    if valid.empty or not hasattr(estimator, "fitted_pipeline_"):
+        raise SearchFailedError(f"The search on {dataset.name!r} produced no valid pipeline.")
+
+    searched = estimator.fitted_pipeline_
+    scored = Pipeline([("preprocess", preprocessor), ("model", searched)])
+    holdout_score = float(get_scorer(task.metric)(scored, X_hold, y_hold))
+    final = scored if encoder is None else Pipeline(
+        [("preprocess", preprocessor), ("model", DecodeLabels(searched, encoder.classes_))]
+    )
+    best = estimator.selected_best_score
+    result = FitResult(
+        model=final,
+        best_pipeline=_one_line(searched),
+        cv_score=float(best[objective]),
+        holdout_score=holdout_score,
+        objective=objective,
+        leaderboard=_leaderboard(valid, objective),
+        pareto_front=_pareto(valid, objective),
+        evaluated=evaluated,
+        n_train=len(X_train),
+        n_holdout=len(X_hold),
+        timings={"search": search_seconds, "total_fit": time.monotonic() - started},
+    )
+    log.info(
+        "Search on %s done: %d pipelines evaluated, best CV %s %.4f, holdout %.4f, in %.1f s.",
+        dataset.name, len(evaluated), task.metric, result.cv_score, holdout_score, search_seconds,
+    )
+    return result
+
+
+def _one_line(pipeline: Any) -> str:
+    return re.sub(r"\s+", " ", repr(pipeline)).strip()
+
+
+def _tidy(evaluated: pd.DataFrame) -> pd.DataFrame:
+    """TPOT's table of evaluations with the pipeline as text instead of Python objects."""
+    frame = evaluated.copy()
+    frame.insert(0, "Pipeline", [_one_line(ind.export_pipeline()) if ind is not None else "" for ind in frame["Individual"]])
+    return frame.drop(columns=[c for c in ("Individual", "Instance") if c in frame.columns])
+
+
+def _numeric(frame: pd.DataFrame, objective: str) -> pd.DataFrame:
+    frame = frame.copy()
+    frame[objective] = pd.to_numeric(frame[objective], errors="coerce")
+    if "complexity_scorer" in frame.columns:
+        frame["complexity_scorer"] = pd.to_numeric(frame["complexity_scorer"], errors="coerce")
+    return frame.dropna(subset=[objective])
+
+
+def _leaderboard(valid: pd.DataFrame, objective: str) -> pd.DataFrame:
+    frame = _numeric(valid, objective).sort_values([objective, "complexity_scorer"], ascending=[False, True])
+    top = frame.head(LEADERBOARD_SIZE)
+    return pd.DataFrame(
+        {
+            "rank": range(1, len(top) + 1),
+            "pipeline": top["Pipeline"].to_list(),
+            "cv_score": top[objective].astype(float).to_list(),
+            "complexity": top["complexity_scorer"].astype(float).to_list(),
+            "generation": top["Generation"].astype("Int64").to_list() if "Generation" in top else None,
+        }
+    )
+
+
+def _pareto(valid: pd.DataFrame, objective: str) -> pd.DataFrame:
+    frame = _numeric(valid, objective)
+    if "Pareto_Front" in frame.columns:
+        frame = frame[frame["Pareto_Front"] == 1]
+    columns = [c for c in ("Pipeline", objective, "complexity_scorer", "Generation") if c in frame.columns]
+    return frame[columns].sort_values(objective, ascending=False).reset_index(drop=True)
+
+
+def _best_so_far(evaluated: pd.DataFrame, objective: str) -> float | None:
+    scores = pd.to_numeric(evaluated[objective], errors="coerce").dropna()
+    return float(scores.max()) if len(scores) else None
+
+
+class ReportingEvolver(BaseEvolver):
+    """TPOT's evolver, reporting after every generation's evaluations."""
+
+    def __init__(self, *args, on_generation: Callable[[Progress], None], deadline: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._on_generation = on_generation
+        self._deadline = deadline
+        self._started = time.monotonic()
+
+    def evaluate_population(self):
+        super().evaluate_population()
+        table = self.population.evaluated_individuals
+        objective = self.objective_names[0]
+        now = time.monotonic()
+        self._on_generation(
+            Progress(
+                generation=self.generation,
+                evaluated=len(table),
+                failed=int(table[objective].isin(_FAILED).sum()),
+                best_score=_best_so_far(table, objective),
+                elapsed=now - self._started,
+                time_left=max(0.0, self._deadline - now),
+            )
+        )
