@@ -11,7 +11,6 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
@@ -22,6 +21,7 @@ from tpot.objectives import complexity_scorer
 
 from automl.data import Dataset
 from automl.errors import SearchFailedError
+from automl.model import DecodeLabels
 from automl.preprocessing import build_preprocessor
 from automl.task_type import TaskSpec
 
@@ -71,32 +71,6 @@ class FitResult:
     n_train: int
     n_holdout: int
     timings: dict[str, float] = field(default_factory=dict)
-
-
-class DecodeLabels(ClassifierMixin, BaseEstimator):
-    """Wraps a classifier trained on label codes so it predicts the original labels."""
-
-    def __init__(self, estimator: Any = None, classes: Any = None):
-        self.estimator = estimator
-        self.classes = classes
-
-    def fit(self, X, y):
-        codes = np.searchsorted(self.classes, y)
-        self.estimator.fit(X, codes)
-        return self
-
-    @property
-    def classes_(self) -> np.ndarray:
-        return np.asarray(self.classes)
-
-    def predict(self, X):
-        return self.classes_[np.asarray(self.estimator.predict(X), dtype=int)]
-
-    def predict_proba(self, X):
-        return self.estimator.predict_proba(X)
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
 
 
 def fit(
