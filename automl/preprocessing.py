@@ -51,3 +51,23 @@ def build_preprocessor(features: pd.DataFrame) -> ColumnTransformer:
         remainder="drop",
         sparse_threshold=0.0,
     )
+
+
+def encoded_columns(preprocessor: ColumnTransformer) -> dict[str, list[int]]:
+    """Input column → indices of the encoded columns made from it (fitted ``preprocessor``)."""
+    found: dict[str, list[int]] = {}
+    numeric, categorical = preprocessor.transformers_[0][2], preprocessor.transformers_[1][2]
+    start = preprocessor.output_indices_["numeric"].start
+    for i, column in enumerate(numeric):
+        found[column] = [start + i]
+    imputer = preprocessor.named_transformers_["numeric"]
+    if numeric and getattr(imputer, "indicator_", None) is not None:
+        for offset, feature in enumerate(imputer.indicator_.features_):
+            found[numeric[feature]].append(start + len(numeric) + offset)
+    if categorical:
+        start = preprocessor.output_indices_["categorical"].start
+        encoder = preprocessor.named_transformers_["categorical"].named_steps["one_hot"]
+        names = encoder.get_feature_names_out([f"f{i}" for i in range(len(categorical))])
+        for offset, name in enumerate(names):
+            found.setdefault(categorical[int(name[1 : name.index("_")])], []).append(start + offset)
+    return found

@@ -63,7 +63,7 @@ def register(
             mlflow.log_params({k: _param(v) for k, v in params.items()})
             mlflow.log_metrics(metrics)
             mlflow.log_artifacts(str(artifacts_dir), artifact_path="automl")
-            example = _as_nullable(features.head(5))
+            example = features.head(5)
             info = _log_model(
                 model,
                 name="model",
@@ -101,12 +101,6 @@ def _log_model(model: Any, **kwargs: Any) -> Any:
         return mlflow.sklearn.log_model(model, **kwargs)
     finally:
         cloudpickle.unregister_pickle_by_value(automl_model)
-
-
-def _as_nullable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Integer columns as floats, so the signature accepts missing values (the model imputes them)."""
-    ints = frame.select_dtypes(include="integer").columns
-    return frame.astype({c: "float64" for c in ints})
 
 
 def _experiment_id(client: Any, name: str) -> str:

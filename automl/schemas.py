@@ -50,7 +50,7 @@ class CustomSearchSpace(BaseModel):
     selectors: list[str] = Field(default_factory=list, description="TPOT feature-selector names (optional step).")
     layout: Literal["choice", "sequential", "graph"] = Field("sequential", description="How the steps combine.")
     feature_sets: dict[str, list[str]] | None = Field(
-        None, description="Named groups of input columns; the search picks one group per pipeline."
+        None, description="Named groups of the table's columns; each pipeline starts from one group."
     )
 
 

@@ -51,35 +51,59 @@ class DataShape:
     n_classes: int | None
 
 
+@dataclass(frozen=True)
+class SearchSpacePlan:
+    """A checked search-space choice, built into a TPOT space once the model's inputs are known.
+
+    Feature sets name the table's columns; the model sees encoded columns, so they are
+    translated with ``columns`` (input column → encoded column indices) at build time.
+    """
+
+    spec: str | CustomSearchSpace
+    classification: bool
+    shape: DataShape
+    random_state: int | None = None
+
+    def build(self, columns: dict[str, list[int]] | None = None) -> Any:
+        params = {
+            "n_classes": self.shape.n_classes or 2,
+            "n_samples": self.shape.n_samples,
+            "n_features": self.shape.n_features,
+            "random_state": self.random_state,
+        }
+        if isinstance(self.spec, CustomSearchSpace):
+            return _custom(self.spec, self.classification, params, columns)
+        if self.spec in TPOT_TEMPLATES:
+            return self.spec
+        from tpot.search_spaces.pipelines import SequentialPipeline
+
+        estimators = _space(_ESTIMATORS[self.spec][self.classification], params)
+        if self.spec == "fast":
+            return estimators
+        return SequentialPipeline([_space(["StandardScaler", "Passthrough"], params), estimators])
+
+
 def build_search_space(
     spec: SearchSpacePreset | CustomSearchSpace | str,
     classification: bool,
     shape: DataShape,
     random_state: int | None = None,
-) -> Any:
-    """A TPOT search space (or template name) for ``spec``; errors name the valid choices."""
-    params = {
-        "n_classes": shape.n_classes or 2,
-        "n_samples": shape.n_samples,
-        "n_features": shape.n_features,
-        "random_state": random_state,
-    }
-    if isinstance(spec, CustomSearchSpace):
-        return _custom(spec, classification, params)
-    if spec in TPOT_TEMPLATES:
-        return spec
-    if spec not in _ESTIMATORS:
+    columns: list[str] | None = None,
+) -> SearchSpacePlan:
+    """Check ``spec`` against the task and the table's ``columns``; errors name the valid choices."""
+    if not isinstance(spec, CustomSearchSpace) and spec not in PRESETS:
         raise SearchSpaceError(f"Unknown search-space preset {spec!r}. Choose one of: {', '.join(PRESETS)}.")
-    from tpot.search_spaces.pipelines import SequentialPipeline
+    if isinstance(spec, CustomSearchSpace) and spec.feature_sets and columns is not None:
+        unknown = sorted({c for subset in spec.feature_sets.values() for c in subset} - set(columns))
+        if unknown:
+            raise SearchSpaceError(f"Feature sets name columns the table lacks: {unknown!r}. Columns: {columns!r}.")
+    plan = SearchSpacePlan(spec, classification, shape, random_state)
+    identity = {c: [i] for i, c in enumerate(columns or [])}
+    plan.build(identity)  # fail now, not after the data is shipped to the cluster
+    return plan
 
-    estimators = _space(_ESTIMATORS[spec][classification], params)
-    if spec == "fast":
-        return estimators
-    scalers = _space(["StandardScaler", "Passthrough"], params)
-    return SequentialPipeline([scalers, estimators])
 
-
-def _custom(spec: CustomSearchSpace, classification: bool, params: dict) -> Any:
+def _custom(spec: CustomSearchSpace, classification: bool, params: dict, columns: dict[str, list[int]] | None) -> Any:
     from tpot.search_spaces.nodes import FSSNode
     from tpot.search_spaces.pipelines import ChoicePipeline, GraphSearchPipeline, SequentialPipeline
 
@@ -97,7 +121,11 @@ def _custom(spec: CustomSearchSpace, classification: bool, params: dict) -> Any:
     else:
         body = SequentialPipeline([*optional, estimators]) if optional else estimators
     if spec.feature_sets:
-        return SequentialPipeline([FSSNode(subsets=spec.feature_sets), body])
+        columns = columns or {}
+        subsets = {
+            name: sorted(i for column in subset for i in columns.get(column, [])) for name, subset in spec.feature_sets.items()
+        }
+        return SequentialPipeline([FSSNode(subsets=subsets), body])
     return body
 
 

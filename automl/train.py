@@ -22,7 +22,8 @@ from tpot.objectives import complexity_scorer
 from automl.data import Dataset
 from automl.errors import SearchFailedError
 from automl.model import DecodeLabels
-from automl.preprocessing import build_preprocessor
+from automl.preprocessing import build_preprocessor, encoded_columns
+from automl.search_space import SearchSpacePlan
 from automl.task_type import TaskSpec
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class FitResult:
 def fit(
     dataset: Dataset,
     task: TaskSpec,
-    search_space: Any,
+    plan: SearchSpacePlan,
     budget: Budget,
     client: Any,
     on_generation: Callable[[Progress], None] | None = None,
@@ -95,6 +96,7 @@ def fit(
     )
     preprocessor = build_preprocessor(X_train).fit(X_train, y_train)
     matrix = preprocessor.transform(X_train)
+    search_space = plan.build(encoded_columns(preprocessor))
 
     estimator = TPOTEstimator(
         search_space=search_space,

@@ -46,14 +46,16 @@ def infer_task(dataset: data.Dataset, request: TrainingRequest) -> task_type.Tas
 
 
 @task(name="build-search-space", cache_policy=NO_CACHE)
-def build_search_space(request: TrainingRequest, spec: task_type.TaskSpec, dataset: data.Dataset) -> Any:
+def build_search_space(request: TrainingRequest, spec: task_type.TaskSpec, dataset: data.Dataset) -> search_space.SearchSpacePlan:
     train_rows = int(len(dataset.target) * (1 - request.holdout_fraction))
     shape = search_space.DataShape(train_rows, dataset.features.shape[1], len(spec.classes) or None)
-    return search_space.build_search_space(request.search_space, spec.is_classification, shape, request.random_state)
+    return search_space.build_search_space(
+        request.search_space, spec.is_classification, shape, request.random_state, list(dataset.features.columns)
+    )
 
 
 @task(name="tpot-fit", retries=1, retry_condition_fn=retry_infrastructure_only, cache_policy=NO_CACHE)
-def tpot_fit(dataset: data.Dataset, spec: task_type.TaskSpec, space: Any, budget: trainer.Budget) -> trainer.FitResult:
+def tpot_fit(dataset: data.Dataset, spec: task_type.TaskSpec, space: search_space.SearchSpacePlan, budget: trainer.Budget) -> trainer.FitResult:
     logger = get_run_logger()
 
     def report_progress(p: trainer.Progress) -> None:

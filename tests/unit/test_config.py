@@ -1,0 +1,65 @@
+import pytest
+from pydantic import ValidationError
+
+from automl.config import Settings
+from automl.schemas import TrainingRequest
+
+
+def test_defaults_match_the_documented_values():
+    settings = Settings()
+    assert settings.tpot.generations == 40
+    assert settings.tpot.population_size == 64
+    assert settings.tpot.time_left == 600
+    assert settings.tpot.per_run_limit == 60
+    assert settings.tpot.cv_folds == 5
+    assert settings.tpot.memory_limit_mb == 3072
+    assert settings.parallel_mode == "local"
+    assert settings.enable_fallback is True
+    assert settings.mlflow_tracking_uri.startswith("sqlite:///") and settings.mlflow_tracking_uri.endswith("mlflow.db")
+
+
+def test_environment_names_are_read(monkeypatch):
+    monkeypatch.setenv("TPOT__GENERATIONS", "7")
+    monkeypatch.setenv("TPOT__MEMORY_LIMIT_MB", "1024")
+    monkeypatch.setenv("TPOT__CONFIG_DICT", "fast")
+    monkeypatch.setenv("TPOT__DASK_SCHEDULER_FILE", "/tmp/scheduler.json")
+    monkeypatch.setenv("TPOT_PARALLEL_MODE", "off")
+    monkeypatch.setenv("ENABLE_AUTOML_FALLBACK", "false")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
+    settings = Settings()
+    assert settings.tpot.generations == 7
+    assert settings.tpot.memory_limit_mb == 1024
+    assert settings.tpot.config_dict == "fast"
+    assert str(settings.tpot.dask_scheduler_file) == "/tmp/scheduler.json"
+    assert settings.parallel_mode == "off"
+    assert settings.enable_fallback is False
+    assert settings.mlflow_tracking_uri == "http://127.0.0.1:5000"
+
+
+def test_bad_environment_value_is_rejected_with_its_name(monkeypatch):
+    monkeypatch.setenv("TPOT_PARALLEL_MODE", "cloud")
+    with pytest.raises(ValidationError, match="TPOT_PARALLEL_MODE"):
+        Settings()
+
+
+def test_request_fields_override_settings_and_unset_fields_fall_back(monkeypatch):
+    monkeypatch.setenv("TPOT__GENERATIONS", "9")
+    monkeypatch.setenv("TPOT__TIME_LEFT", "120")
+    request = TrainingRequest(dataset_uri="data/x.csv", target_column="y", time_left=30).resolve(Settings())
+    assert request.generations == 9
+    assert request.time_left == 30
+    assert request.parallel_mode == "local"
+    assert request.search_space == "default"
+    assert request.model_name == "automl-x"
+
+
+def test_s3_storage_options_carry_endpoint_and_keys(monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t-value")
+    settings = Settings()
+    assert settings.storage_options("data/local.csv") == {}
+    options = settings.storage_options("s3://bucket/table.parquet")
+    assert options["client_kwargs"] == {"endpoint_url": "http://127.0.0.1:9000"}
+    assert options["secret"] == "s3cr3t-value"
+    assert "s3cr3t-value" not in repr(settings)
