@@ -49,7 +49,7 @@ def write_artifacts(
     joblib.dump(model, local_dir / "model.joblib")
     _write_json(local_dir / "leaderboard.json", _records(leaderboard))
     _write_json(local_dir / "pareto_front.json", _records(pareto_front))
-    evaluated.to_parquet(local_dir / "evaluated_individuals.parquet", index=False)
+    _parquet_safe(evaluated).to_parquet(local_dir / "evaluated_individuals.parquet", index=False)
     _write_json(local_dir / "evaluated_individuals.json", evaluations_summary(evaluated))
     _write_json(local_dir / "summary.json", summary)
     names = sorted(p.name for p in local_dir.iterdir())
@@ -76,6 +76,12 @@ def evaluations_summary(evaluated: pd.DataFrame, limit: int = SUMMARY_JSON_LIMIT
         summary["rows"].append(row)
     summary["truncated"] = len(summary["rows"]) < len(rows)
     return summary
+
+
+def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mixed-type object columns (scores next to "INVALID", tuples of parents) as text."""
+    mixed = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.astype({c: "string" for c in mixed})
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -98,7 +99,10 @@ def _log_model(model: Any, **kwargs: Any) -> Any:
 
     cloudpickle.register_pickle_by_value(automl_model)
     try:
-        return mlflow.sklearn.log_model(model, **kwargs)
+        with warnings.catch_warnings():
+            # Integer columns stay integers in the signature, as in the training table.
+            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+            return mlflow.sklearn.log_model(model, **kwargs)
     finally:
         cloudpickle.unregister_pickle_by_value(automl_model)
 

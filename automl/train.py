@@ -128,8 +128,8 @@ def fit(
         raise
     search_seconds = time.monotonic() - started
     objective = estimator.objective_names[0]
-    evaluated = _tidy(estimator.evaluated_individuals)
-    valid = evaluated[~evaluated[objective].isin(_FAILED)]
+    evaluated = _tidy(estimator.evaluated_individuals, objective)
+    valid = evaluated[evaluated["Status"] == "OK"].dropna(subset=[objective])
     if valid.empty or not hasattr(estimator, "fitted_pipeline_"):
         raise SearchFailedError(f"The search on {dataset.name!r} produced no valid pipeline.")
 
@@ -164,23 +164,19 @@ def _one_line(pipeline: Any) -> str:
     return re.sub(r"\s+", " ", repr(pipeline)).strip()
 
 
-def _tidy(evaluated: pd.DataFrame) -> pd.DataFrame:
-    """TPOT's table of evaluations with the pipeline as text instead of Python objects."""
+def _tidy(evaluated: pd.DataFrame, objective: str) -> pd.DataFrame:
+    """TPOT's table of evaluations: pipelines as text, scores as numbers, failures in Status."""
     frame = evaluated.copy()
     frame.insert(0, "Pipeline", [_one_line(ind.export_pipeline()) if ind is not None else "" for ind in frame["Individual"]])
+    frame.insert(1, "Status", frame[objective].where(frame[objective].isin(_FAILED), "OK"))
+    for column in (objective, "complexity_scorer"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
     return frame.drop(columns=[c for c in ("Individual", "Instance") if c in frame.columns])
 
 
-def _numeric(frame: pd.DataFrame, objective: str) -> pd.DataFrame:
-    frame = frame.copy()
-    frame[objective] = pd.to_numeric(frame[objective], errors="coerce")
-    if "complexity_scorer" in frame.columns:
-        frame["complexity_scorer"] = pd.to_numeric(frame["complexity_scorer"], errors="coerce")
-    return frame.dropna(subset=[objective])
-
-
 def _leaderboard(valid: pd.DataFrame, objective: str) -> pd.DataFrame:
-    frame = _numeric(valid, objective).sort_values([objective, "complexity_scorer"], ascending=[False, True])
+    frame = valid.sort_values([objective, "complexity_scorer"], ascending=[False, True])
     top = frame.head(LEADERBOARD_SIZE)
     return pd.DataFrame(
         {
@@ -194,7 +190,7 @@ def _leaderboard(valid: pd.DataFrame, objective: str) -> pd.DataFrame:
 
 
 def _pareto(valid: pd.DataFrame, objective: str) -> pd.DataFrame:
-    frame = _numeric(valid, objective)
+    frame = valid
     if "Pareto_Front" in frame.columns:
         frame = frame[frame["Pareto_Front"] == 1]
     columns = [c for c in ("Pipeline", objective, "complexity_scorer", "Generation") if c in frame.columns]

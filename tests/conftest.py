@@ -49,3 +49,12 @@ def stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("AUTOML_ARTIFACTS_URI", artifacts)
     monkeypatch.chdir(tmp_path)
     return {"tracking_uri": tracking, "artifacts_uri": artifacts}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stop_ephemeral_prefect_api():
+    """Stop the temporary Prefect API while the console is still open."""
+    yield
+    from prefect.server.api.server import SubprocessASGIServer
+
+    SubprocessASGIServer().stop()
