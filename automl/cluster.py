@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
+import threading
+import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 from distributed import Client, LocalCluster
 from distributed.core import Status
+
+from automl.errors import ClusterUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +81,55 @@ def search_client() -> Iterator[TpotClient]:
         return
     with worker_client() as client:
         yield TpotClient(client)
+
+
+def scheduler_address(address: str | None, scheduler_file: Path | None, wait_seconds: float) -> str:
+    """The scheduler's address: given directly, or read from a scheduler file once it appears."""
+    if address:
+        return address
+    if scheduler_file is None:
+        raise ClusterUnavailableError(
+            "Distributed mode needs a scheduler: set TPOT__DASK_ADDRESS (tcp://host:8786) or TPOT__DASK_SCHEDULER_FILE."
+        )
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            found = json.loads(scheduler_file.read_text()).get("address")
+            if found:
+                return found
+        except (OSError, ValueError):
+            pass
+        if time.monotonic() >= deadline:
+            raise ClusterUnavailableError(f"No readable scheduler file at {scheduler_file} after waiting {wait_seconds:.0f} s.")
+        time.sleep(0.2)
+
+
+def check_scheduler(address: str, timeout: float) -> int:
+    """Number of workers at ``address``; ClusterUnavailableError if unreachable or empty within ``timeout``.
+
+    The check runs in a helper thread with a hard deadline: a port that accepts connections
+    but never answers would otherwise hang the client's handshake well past its timeout.
+    """
+    outcome: dict[str, Any] = {}
+
+    def probe() -> None:
+        try:
+            with Client(address, timeout=timeout, set_as_default=False) as client:
+                client.wait_for_workers(1, timeout=timeout)
+                outcome["workers"] = len(client.scheduler_info()["workers"])
+        except Exception as exc:  # reported below, with the address
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=probe, name="automl-scheduler-check", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    if "workers" in outcome:
+        return outcome["workers"]
+    error = outcome.get("error")
+    if error is None:
+        cause = f"no answer within {timeout:.0f} s (port open but silent?)"
+    elif isinstance(error, (TimeoutError, asyncio.TimeoutError)) and "worker" in str(error).lower():
+        cause = f"no workers joined within {timeout:.0f} s"
+    else:
+        cause = f"{type(error).__name__}: {error}"
+    raise ClusterUnavailableError(f"Dask scheduler {address} unavailable: {cause}.") from error

@@ -32,6 +32,12 @@ class TpotSettings(BaseModel):
     memory_limit_mb: int = Field(3072, ge=256, le=1_048_576, description="Memory limit per Dask worker, MiB.")
     dask_address: str | None = Field(None, description="Scheduler address for distributed mode, e.g. tcp://10.0.0.5:8786.")
     dask_scheduler_file: Path | None = Field(None, description="Scheduler file for distributed mode.")
+    connect_timeout: float = Field(
+        5.0, gt=0, le=300, description="Seconds to reach the scheduler and find a worker before deciding it is unavailable."
+    )
+    scheduler_file_wait: float = Field(
+        30.0, ge=0, le=3600, description="Seconds to wait for the scheduler file to appear."
+    )
 
 
 class Settings(BaseSettings):

@@ -63,6 +63,14 @@ class RegistryError(InfrastructureError):
     """The MLflow tracking server or model registry failed."""
 
 
+class ClusterUnavailableError(InfrastructureError, ConnectionError):
+    """The Dask scheduler cannot be reached, or has no workers."""
+
+
+class WorkerLostError(InfrastructureError):
+    """Workers died during the search and took the training data with them."""
+
+
 class SearchFailedError(AutoMLError, RuntimeError):
     """The search produced no usable pipeline (every evaluation failed or timed out)."""
 

@@ -65,10 +65,14 @@ def register(
             mlflow.log_metrics(metrics)
             mlflow.log_artifacts(str(artifacts_dir), artifact_path="automl")
             example = features.head(5)
+            with warnings.catch_warnings():
+                # Integer columns stay integers in the signature, as in the training table.
+                warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+                signature = infer_signature(example, model.predict(example))
             info = _log_model(
                 model,
                 name="model",
-                signature=infer_signature(example, model.predict(example)),
+                signature=signature,
                 input_example=example,
                 serialization_format="cloudpickle",
                 pip_requirements=_requirements(),
@@ -99,10 +103,7 @@ def _log_model(model: Any, **kwargs: Any) -> Any:
 
     cloudpickle.register_pickle_by_value(automl_model)
     try:
-        with warnings.catch_warnings():
-            # Integer columns stay integers in the signature, as in the training table.
-            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
-            return mlflow.sklearn.log_model(model, **kwargs)
+        return mlflow.sklearn.log_model(model, **kwargs)
     finally:
         cloudpickle.unregister_pickle_by_value(automl_model)
 

@@ -20,7 +20,7 @@ from tpot.evolvers import BaseEvolver
 from tpot.objectives import complexity_scorer
 
 from automl.data import Dataset
-from automl.errors import SearchFailedError
+from automl.errors import SearchFailedError, WorkerLostError
 from automl.model import DecodeLabels
 from automl.preprocessing import build_preprocessor, encoded_columns
 from automl.search_space import SearchSpacePlan
@@ -117,10 +117,12 @@ def fit(
         estimator._evolver = functools.partial(
             ReportingEvolver, on_generation=on_generation, deadline=time.monotonic() + budget.time_left
         )
+    workers_before = _workers(client)
     try:
         estimator.fit(matrix, y_train)
     except Exception as exc:
         if "No individuals could be evaluated" in str(exc):
+            _raise_if_workers_lost(client, workers_before, dataset.name)
             raise SearchFailedError(
                 f"Every pipeline failed or timed out on {dataset.name!r} (per-pipeline limit "
                 f"{budget.per_run_limit} s). Raise per_run_limit or time_left, or choose a lighter search space."
@@ -131,6 +133,7 @@ def fit(
     evaluated = _tidy(estimator.evaluated_individuals, objective)
     valid = evaluated[evaluated["Status"] == "OK"].dropna(subset=[objective])
     if valid.empty or not hasattr(estimator, "fitted_pipeline_"):
+        _raise_if_workers_lost(client, workers_before, dataset.name)
         raise SearchFailedError(f"The search on {dataset.name!r} produced no valid pipeline.")
 
     searched = estimator.fitted_pipeline_
@@ -158,6 +161,20 @@ def fit(
         dataset.name, len(evaluated), task.metric, result.cv_score, holdout_score, search_seconds,
     )
     return result
+
+
+def _workers(client: Any) -> set[str]:
+    return set(client.scheduler_info().get("workers", {}))
+
+
+def _raise_if_workers_lost(client: Any, before: set[str], name: str) -> None:
+    """A search that found nothing after workers died is a cluster failure, worth a retry."""
+    lost = before - _workers(client)
+    if lost:
+        raise WorkerLostError(
+            f"The search on {name!r} evaluated no pipeline after {len(lost)} Dask worker(s) died "
+            f"({', '.join(sorted(lost))}); the training data they held is gone. Retrying on the remaining workers."
+        )
 
 
 def _one_line(pipeline: Any) -> str:

@@ -1,7 +1,13 @@
 """Where the tpot-fit task runs: the one place that chooses a runner for a training run.
 
-``local`` starts a LocalCluster the run owns; ``off`` runs the fit in the flow process.
-Either way the cluster is closed when the run ends, fails or is cancelled.
+The policy, in order:
+- ``off``: no Dask runner; the fit runs in the flow process.
+- ``distributed``: find the scheduler (address, or scheduler file once it appears) and check
+  it answers with at least one worker, within ``TPOT__CONNECT_TIMEOUT`` seconds. If it does
+  not and ``ENABLE_AUTOML_FALLBACK`` is true, log one WARNING, count the fallback, and go on
+  as ``local``; if false, fail with ClusterUnavailableError naming the address and the cause.
+- ``local``: start a LocalCluster owned by this run.
+Clusters the run starts are closed when it ends, fails or is cancelled.
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from prefect.context import get_run_context
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect_dask import DaskTaskRunner
 
-from automl.cluster import default_workers, start_local_cluster
+from automl.cluster import check_scheduler, default_workers, scheduler_address, start_local_cluster
 from automl.config import ParallelMode, Settings
+from automl.errors import ClusterUnavailableError
+from automl.metrics import PARALLEL_FALLBACKS
 from automl.report import ParallelInfo
 
 log = logging.getLogger(__name__)
@@ -32,34 +41,65 @@ class Placement:
         """Run ``task`` on the chosen runner and return its result (raising its error)."""
         if self.runner is None:
             return task(**parameters)
-        return self.runner.submit(task, parameters=parameters).result()
+        # Workers report the task run to this flow's API, even a temporary one.
+        with temporary_settings({PREFECT_API_URL: flow_api_url()}):
+            future = self.runner.submit(task, parameters=parameters)
+        return future.result()
 
 
 @contextmanager
 def fit_placement(mode: ParallelMode, settings: Settings) -> Iterator[Placement]:
     """A ready runner for ``mode``; everything it started is stopped on exit."""
-    with ExitStack() as stack:
-        if mode == "off":
-            yield Placement(ParallelInfo(requested=mode, effective="off"), runner=None)
+    if mode == "off":
+        yield Placement(ParallelInfo(requested=mode, effective="off"), runner=None)
+        return
+    fallback_reason = None
+    if mode == "distributed":
+        try:
+            address = find_cluster(settings)
+        except ClusterUnavailableError as exc:
+            if not settings.enable_fallback:
+                raise
+            fallback_reason = str(exc)
+            log.warning("Falling back to a local Dask cluster: %s", fallback_reason)
+            PARALLEL_FALLBACKS.inc()
+        else:
+            runner = DaskTaskRunner(address=address, client_kwargs={"timeout": f"{settings.tpot.connect_timeout}s"})
+            with runner:
+                yield Placement(ParallelInfo(requested=mode, effective="distributed"), runner)
             return
+    with ExitStack() as stack:
         workers = settings.tpot.n_jobs or default_workers()
         cluster = stack.enter_context(start_local_cluster(workers, settings.tpot.memory_limit_mb, env=worker_env()))
         runner = stack.enter_context(DaskTaskRunner(cluster=cluster))
-        yield Placement(ParallelInfo(requested=mode, effective="local"), runner=runner)
+        yield Placement(ParallelInfo(requested=mode, effective="local", fallback_reason=fallback_reason), runner)
+
+
+def find_cluster(settings: Settings) -> str:
+    """The address of a reachable scheduler with workers, or ClusterUnavailableError."""
+    tpot = settings.tpot
+    address = scheduler_address(tpot.dask_address, tpot.dask_scheduler_file, tpot.scheduler_file_wait)
+    workers = check_scheduler(address, tpot.connect_timeout)
+    log.info("Using Dask scheduler %s with %d workers.", address, workers)
+    return address
+
+
+def flow_api_url() -> str | None:
+    """The Prefect API this flow run reports to (a temporary one included)."""
+    try:
+        return str(get_run_context().client.api_url).rstrip("/")
+    except RuntimeError:
+        return None
 
 
 def worker_env() -> dict[str, str]:
-    """Environment for worker processes: this run's Prefect API, quiet Dask logs.
+    """Environment for local worker processes: this run's Prefect API, quiet Dask logs.
 
     Without ``PREFECT_API_URL`` every worker process would start its own temporary API
     server (tens of seconds each); pointing them at the flow's server avoids that.
     """
-    env = {
-        "PREFECT_LOGGING_EXTRA_LOGGERS": "automl",
-        "DASK_LOGGING__DISTRIBUTED": "warning",
-    }
-    try:
-        env["PREFECT_API_URL"] = str(get_run_context().client.api_url).rstrip("/")
-    except RuntimeError:  # not inside a flow run: workers find the API themselves
-        pass
+    env = {"PREFECT_LOGGING_EXTRA_LOGGERS": "automl", "DASK_LOGGING__DISTRIBUTED": "warning"}
+    api_url = flow_api_url()
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     return env
