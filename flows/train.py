@@ -20,6 +20,7 @@ from automl.config import Settings
 from automl.errors import is_retryable
 from automl.schemas import TrainingRequest, TrainingResult, default_model_name
 from automl.storage import join
+from flows import ui
 from flows.placement import fit_placement
 
 
@@ -56,17 +57,8 @@ def build_search_space(request: TrainingRequest, spec: task_type.TaskSpec, datas
 
 @task(name="tpot-fit", retries=1, retry_condition_fn=retry_infrastructure_only, cache_policy=NO_CACHE)
 def tpot_fit(dataset: data.Dataset, spec: task_type.TaskSpec, space: search_space.SearchSpacePlan, budget: trainer.Budget) -> trainer.FitResult:
-    logger = get_run_logger()
-
-    def report_progress(p: trainer.Progress) -> None:
-        best = "n/a" if p.best_score is None else f"{p.best_score:.4f}"
-        logger.info(
-            "Generation %d: %d pipelines evaluated (%d failed), best %s %s, %.0f s elapsed, %.0f s left.",
-            p.generation, p.evaluated, p.failed, spec.metric, best, p.elapsed, p.time_left,
-        )
-
     with cluster.search_client() as client:
-        return trainer.fit(dataset, spec, space, budget, client, on_generation=report_progress)
+        return trainer.fit(dataset, spec, space, budget, client, on_generation=ui.progress_reporter(spec.metric, budget))
 
 
 @task(name="serialize-artifacts", **IO_POLICY)
@@ -126,7 +118,9 @@ def train(request: TrainingRequest) -> TrainingResult:
         artifacts_dir=files.local_dir,
     )
     clock.lap("register")
-    return report.result(
+    result = report.result(
         dataset=dataset, spec=spec, fitted=fitted, parallel=placement.info, registration=registration,
         files=files, tracking_uri=settings.mlflow_tracking_uri, timings=clock.total(),
     )
+    ui.publish(result)
+    return result

@@ -47,6 +47,7 @@ def dask_stack(tmp_path):
     run_dir = tmp_path / "run"
     port = free_port()
     env = {**os.environ, "AUTOML_RUN_DIR": str(run_dir), "DASK_SCHEDULER_PORT": str(port),
+           "AUTOML_SERVICES": "dask-scheduler dask-workers",
            "DASK_WORKERS": "2", "DASK_WORKER_MEMORY": "2GiB"}
     started = subprocess.run(["bash", str(STACK), "start"], env=env, capture_output=True, text=True, timeout=60)
     assert started.returncode == 0, started.stdout + started.stderr
