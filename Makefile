@@ -9,7 +9,13 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_EXTRA_LOGGERS ?= automl
 export DASK_LOGGING__DISTRIBUTED ?= warning
 
-.PHONY: install demo test clean
+PREFECT_PORT ?= 4200
+AUTOML_RETRAIN_DATASET_URI ?= $(CURDIR)/examples/data/credit_data/train.parquet
+AUTOML_RETRAIN_TARGET ?= Status
+AUTOML_RETRAIN_MODEL_NAME ?= automl-credit-retrain
+export PREFECT_PORT AUTOML_RETRAIN_DATASET_URI AUTOML_RETRAIN_TARGET AUTOML_RETRAIN_MODEL_NAME
+
+.PHONY: install demo test browser stack-up stack-down stack-status deploy bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run with PYTHON=/path/to/python3.11"; exit 1; }
@@ -18,17 +24,43 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@mkdir -p "$(PREFECT_HOME)"
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
 
 demo: $(STAMP)
+	@mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/automl train --data examples/data/credit_data/train.parquet --target Status \
 		--search-space fast --time-left 60 --generations 10 --population-size 12 --cv-folds 3 \
 		--model-name automl-demo-credit
 
-test: $(STAMP)
+test: $(STAMP) browser
+	@mkdir -p "$(PREFECT_HOME)"
 	$(BIN)/python -m pytest
+
+# Chromium for the end-to-end UI test: installed from Debian's packages where we are root;
+# elsewhere the test skips and says so.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ; } || \
+		echo "chromium not installed: the browser test will be skipped (apt-get install chromium)"
+
+stack-up: $(STAMP)
+	infra/local-stack.sh start
+
+stack-down:
+	infra/local-stack.sh stop
+
+stack-status:
+	infra/local-stack.sh status
+
+deploy: $(STAMP)
+	PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api AUTOML_PROJECT_DIR=$(CURDIR) \
+		$(BIN)/prefect --no-prompt deploy --all
+
+bench: $(STAMP)
+	cd benchmarks && ../$(BIN)/python parallel.py && ../$(BIN)/python datasets.py --budget 60
 
 clean:
 	rm -rf .automl artifacts mlruns mlflow.db .pytest_cache

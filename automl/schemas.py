@@ -28,6 +28,7 @@ Metric = Literal[
     "neg_root_mean_squared_error",
     "neg_mean_absolute_error",
 ]
+MetricChoice = Literal["auto", Metric]
 SearchSpacePreset = Literal["fast", "default", "linear-light", "linear", "graph-light", "graph"]
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -64,8 +65,8 @@ class TrainingRequest(BaseModel):
     )
     target_column: str = Field(title="Target column", min_length=1, description="Column to predict.")
     task: TaskChoice = Field("auto", title="Task", description="auto infers classification or regression from the target.")
-    metric: Metric | None = Field(
-        None, title="Metric", description="scikit-learn scorer to optimise; default roc_auc (binary), balanced_accuracy (multiclass), r2 (regression)."
+    metric: MetricChoice = Field(
+        "auto", title="Metric", description="scikit-learn scorer to optimise; auto: roc_auc (binary), balanced_accuracy (multiclass), r2 (regression)."
     )
     generations: int | None = Field(None, ge=1, le=10_000, title="Generations", description="Default: TPOT__GENERATIONS (40).")
     population_size: int | None = Field(None, ge=2, le=10_000, title="Population size", description="Default: TPOT__POPULATION_SIZE (64).")
@@ -75,13 +76,18 @@ class TrainingRequest(BaseModel):
     per_run_limit: int | None = Field(
         None, ge=1, le=24 * 3600, title="Per-pipeline limit (s)", description="Default: TPOT__PER_RUN_LIMIT (60)."
     )
-    parallel_mode: ParallelMode | None = Field(None, title="Parallel mode", description="Default: TPOT_PARALLEL_MODE (local).")
+    parallel_mode: Literal["auto", "local", "distributed", "off"] = Field(
+        "auto", title="Parallel mode", description="auto: TPOT_PARALLEL_MODE (default local)."
+    )
     cv_folds: int | None = Field(None, ge=2, le=20, title="CV folds", description="Default: TPOT__CV_FOLDS (5).")
-    search_space: SearchSpacePreset | CustomSearchSpace | None = Field(
-        None, title="Search space", description="Preset name or a custom space. Default: TPOT__CONFIG_DICT (default)."
+    search_space: Literal["auto", SearchSpacePreset] = Field(
+        "auto", title="Search space", description="Preset; auto: TPOT__CONFIG_DICT (default 'default'). 'fast' for quick runs."
+    )
+    custom_search_space: CustomSearchSpace | None = Field(
+        None, title="Custom search space", description="Built from TPOT components; replaces the preset when given."
     )
     model_name: str | None = Field(
-        None, title="Registered model name", description="MLflow registered model; default automl-<dataset name>."
+        None, title="Registered model name", description="MLflow registered model; default: automl- and the dataset's name."
     )
     random_state: int = Field(0, ge=0, le=2**32 - 1, title="Random seed", description="Fixes the split and the search.")
     holdout_fraction: float = Field(
@@ -98,16 +104,15 @@ class TrainingRequest(BaseModel):
     def resolve(self, settings: Settings) -> "TrainingRequest":
         """Fill every unset field from ``settings``; the request's own values win."""
         tpot = settings.tpot
-        space = self.search_space if self.search_space is not None else tpot.config_dict
         return self.model_copy(
             update={
                 "generations": self.generations or tpot.generations,
                 "population_size": self.population_size or tpot.population_size,
                 "time_left": self.time_left or tpot.time_left,
                 "per_run_limit": self.per_run_limit or tpot.per_run_limit,
-                "parallel_mode": self.parallel_mode or settings.parallel_mode,
+                "parallel_mode": settings.parallel_mode if self.parallel_mode == "auto" else self.parallel_mode,
                 "cv_folds": self.cv_folds or tpot.cv_folds,
-                "search_space": space,
+                "search_space": tpot.config_dict if self.search_space == "auto" else self.search_space,
                 "model_name": self.model_name or default_model_name(self.dataset_uri),
             }
         )

@@ -13,7 +13,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from automl.errors import ClassTooSmallError, MetricMismatchError, TargetColumnError, TooFewClassesError
-from automl.schemas import Metric, TaskChoice, TaskKind
+from automl.schemas import Metric, MetricChoice, TaskChoice, TaskKind
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,14 @@ class TaskSpec:
 def infer_task(
     target: pd.Series,
     requested: TaskChoice = "auto",
-    metric: Metric | None = None,
+    metric: MetricChoice | None = None,
     cv_folds: int = 5,
     holdout_fraction: float = 0.2,
 ) -> TaskSpec:
     """Decide the task for ``target``, check the metric and that every class can be split."""
     kind, reason = _kind(target, requested)
     log.info("Task for target %r: %s (%s).", target.name, kind, reason)
-    chosen = metric or DEFAULT_METRIC[kind]
+    chosen = DEFAULT_METRIC[kind] if metric in (None, "auto") else metric
     if chosen not in METRICS_FOR[kind]:
         raise MetricMismatchError(
             f"Metric {chosen!r} does not fit a {kind} task on target {target.name!r}. "

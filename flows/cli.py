@@ -68,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         request = TrainingRequest(
-            dataset_uri=args.data, target_column=args.target, task=args.task, metric=args.metric,
+            dataset_uri=args.data, target_column=args.target, task=args.task, metric=args.metric or "auto",
             generations=args.generations, population_size=args.population_size, time_left=args.time_left,
-            per_run_limit=args.per_run_limit, parallel_mode=args.parallel_mode, cv_folds=args.cv_folds,
-            search_space=args.search_space, model_name=args.model_name, random_state=args.random_state,
+            per_run_limit=args.per_run_limit, parallel_mode=args.parallel_mode or "auto", cv_folds=args.cv_folds,
+            search_space=args.search_space or "auto", model_name=args.model_name, random_state=args.random_state,
             holdout_fraction=args.holdout_fraction,
         )
     except ValidationError as exc:

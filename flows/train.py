@@ -51,7 +51,7 @@ def build_search_space(request: TrainingRequest, spec: task_type.TaskSpec, datas
     train_rows = int(len(dataset.target) * (1 - request.holdout_fraction))
     shape = search_space.DataShape(train_rows, dataset.features.shape[1], len(spec.classes) or None)
     return search_space.build_search_space(
-        request.search_space, spec.is_classification, shape, request.random_state, list(dataset.features.columns)
+        request.custom_search_space or request.search_space, spec.is_classification, shape, request.random_state, list(dataset.features.columns)
     )
 
 

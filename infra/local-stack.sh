@@ -61,6 +61,10 @@ start_dask-workers() {
 }
 
 start_prefect-worker() {
+  # Flow runs inherit the worker's environment: tell them where this stack's services are.
+  export MLFLOW_TRACKING_URI=${MLFLOW_TRACKING_URI:-http://127.0.0.1:$MLFLOW_PORT}
+  export AUTOML_ARTIFACTS_URI=${AUTOML_ARTIFACTS_URI:-$RUN_DIR/artifacts}
+  export TPOT__DASK_SCHEDULER_FILE=${TPOT__DASK_SCHEDULER_FILE:-$SCHEDULER_FILE}
   "$BIN/prefect" work-pool create "$POOL" --type process --overwrite \
     --base-job-template "$ROOT/deployments/process-pool.json"
   cd "$ROOT" && exec "$BIN/prefect" worker start --pool "$POOL" --type process

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -13,6 +16,7 @@ DATA = ROOT / "examples" / "data"
 
 # One Prefect home per test session, set before Prefect is imported anywhere.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="automl-prefect-home-"))
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "automl")
@@ -58,3 +62,51 @@ def stop_ephemeral_prefect_api():
     from prefect.server.api.server import SubprocessASGIServer
 
     SubprocessASGIServer().stop()
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def prefect_stack(tmp_path_factory):
+    """Prefect server, MLflow server and a Prefect worker, started by the project's stack
+    script on free ports, with prefect.yaml deployed; stopped at the end of the session."""
+    run_dir = tmp_path_factory.mktemp("stack")
+    bin_dir = Path(sys.executable).parent
+    prefect_port, mlflow_port = free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MLFLOW_", "TPOT"))},
+        "AUTOML_RUN_DIR": str(run_dir),
+        "AUTOML_BIN": str(bin_dir),
+        "AUTOML_SERVICES": "prefect-server mlflow-server prefect-worker",
+        "PREFECT_PORT": str(prefect_port),
+        "MLFLOW_PORT": str(mlflow_port),
+        "PREFECT_HOME": str(run_dir / "prefect-home"),
+    }
+    stack_script = ROOT / "infra" / "local-stack.sh"
+    started = subprocess.run(["bash", str(stack_script), "start"], env=env, capture_output=True, text=True, timeout=400)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        api = f"http://127.0.0.1:{prefect_port}/api"
+        deployed = subprocess.run(
+            [str(bin_dir / "prefect"), "--no-prompt", "deploy", "--all"],
+            cwd=ROOT,
+            env={
+                **env,
+                "PREFECT_API_URL": api,
+                "AUTOML_PROJECT_DIR": str(ROOT),
+                "AUTOML_RETRAIN_DATASET_URI": str(DATA / "credit_data" / "train.parquet"),
+                "AUTOML_RETRAIN_TARGET": "Status",
+                "AUTOML_RETRAIN_MODEL_NAME": "credit-retrain",
+            },
+            capture_output=True, text=True, timeout=300,
+        )
+        assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+        yield {"api": api, "ui": f"http://127.0.0.1:{prefect_port}", "mlflow": f"http://127.0.0.1:{mlflow_port}",
+               "run_dir": run_dir}
+    finally:
+        subprocess.run(["bash", str(stack_script), "stop"], env=env, capture_output=True, timeout=120)

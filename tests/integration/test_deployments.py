@@ -2,61 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-from pathlib import Path
-
 import pytest
 from mlflow import MlflowClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-STACK = ROOT / "infra" / "local-stack.sh"
-BIN = Path(os.environ.get("AUTOML_BIN", Path(__import__("sys").executable).parent))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    """Prefect server, MLflow server and a Prefect worker from the project's stack script, deployed."""
-    run_dir = tmp_path_factory.mktemp("stack")
-    prefect_port, mlflow_port = free_port(), free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MLFLOW_", "TPOT"))},
-        "AUTOML_RUN_DIR": str(run_dir),
-        "AUTOML_BIN": str(BIN),
-        "AUTOML_SERVICES": "prefect-server mlflow-server prefect-worker",
-        "PREFECT_PORT": str(prefect_port),
-        "MLFLOW_PORT": str(mlflow_port),
-        "PREFECT_HOME": str(run_dir / "prefect-home"),
-    }
-    started = subprocess.run(["bash", str(STACK), "start"], env=env, capture_output=True, text=True, timeout=400)
-    try:
-        assert started.returncode == 0, started.stdout + started.stderr
-        api = f"http://127.0.0.1:{prefect_port}/api"
-        deploy_env = {
-            **env,
-            "PREFECT_API_URL": api,
-            "AUTOML_PROJECT_DIR": str(ROOT),
-            "AUTOML_RETRAIN_DATASET_URI": str(ROOT / "examples/data/credit_data/train.parquet"),
-            "AUTOML_RETRAIN_TARGET": "Status",
-            "AUTOML_RETRAIN_MODEL_NAME": "credit-retrain",
-        }
-        deployed = subprocess.run(
-            [str(BIN / "prefect"), "--no-prompt", "deploy", "--all"],
-            cwd=ROOT, env=deploy_env, capture_output=True, text=True, timeout=300,
-        )
-        assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
-        yield {"api": api, "mlflow": f"http://127.0.0.1:{mlflow_port}", "run_dir": run_dir}
-    finally:
-        subprocess.run(["bash", str(STACK), "stop"], env=env, capture_output=True, timeout=120)
+@pytest.fixture
+def stack(prefect_stack):
+    return prefect_stack
 
 
 @pytest.fixture

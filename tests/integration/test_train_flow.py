@@ -134,7 +134,7 @@ def tables(tmp_path, dataset_path):
         ("one_class", {}, TooFewClassesError, "single class"),
         ("rare", {}, ClassTooSmallError, "'unknown': 2"),
         ("credit", {"metric": "r2"}, MetricMismatchError, "does not fit a binary task"),
-        ("credit", {"search_space": {"estimators": ["LogisticRegression"], "feature_sets": {"g": ["Agee"]}}},
+        ("credit", {"custom_search_space": {"estimators": ["LogisticRegression"], "feature_sets": {"g": ["Agee"]}}},
          SearchSpaceError, "lacks: \\['Agee'\\]"),
     ],
 )

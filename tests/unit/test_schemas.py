@@ -23,12 +23,20 @@ def test_unknown_field_is_rejected_not_ignored():
         TrainingRequest(dataset_uri="d.csv", target_column="y", generation=3)
 
 
-def test_search_space_accepts_preset_or_custom_space():
+def test_search_space_is_a_preset_and_a_custom_space_is_its_own_field():
     assert TrainingRequest(dataset_uri="d.csv", target_column="y", search_space="fast").search_space == "fast"
+    with pytest.raises(ValidationError, match="search_space"):
+        TrainingRequest(dataset_uri="d.csv", target_column="y", search_space="turbo")
     custom = TrainingRequest(
-        dataset_uri="d.csv", target_column="y", search_space={"estimators": ["LogisticRegression"], "layout": "choice"}
-    ).search_space
+        dataset_uri="d.csv", target_column="y", custom_search_space={"estimators": ["LogisticRegression"], "layout": "choice"}
+    ).custom_search_space
     assert isinstance(custom, CustomSearchSpace)
+
+
+def test_form_friendly_schema_enums_have_no_null_branch():
+    properties = TrainingRequest.model_json_schema()["properties"]
+    for name in ("task", "metric", "parallel_mode", "search_space"):
+        assert "enum" in properties[name] and "anyOf" not in properties[name], name
 
 
 @pytest.mark.parametrize(
