@@ -54,11 +54,13 @@ def publish(result: TrainingResult) -> None:
             key="mlflow-run",
             link=f"{web}/#/experiments/{result.mlflow_experiment_id}/runs/{result.mlflow_run_id}",
             link_text=f"MLflow run {result.mlflow_run_id}",
+            description="The MLflow run: params, metrics, artifacts.",
         )
         create_link_artifact(
             key="mlflow-model-version",
             link=f"{web}/#/models/{result.model_name}/versions/{result.model_version}",
             link_text=f"{result.model_name} v{result.model_version}",
+            description=f"The registered model version (alias @{result.model_alias}).",
         )
 
 

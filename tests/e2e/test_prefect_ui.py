@@ -87,8 +87,10 @@ def test_train_from_the_ui_form(prefect_stack, browser, dataset_path):
     artifacts = _post(f"{api}/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run["id"]]}}})
     assert {"leaderboard", "training-summary"} <= {a["key"] for a in artifacts}
 
-    page.goto(f"{ui}/runs/flow-run/{flow_run['id']}?tab=Artifacts", wait_until="networkidle")
-    page.get_by_text("leaderboard").first.wait_for(timeout=30_000)
+    page.goto(f"{ui}/runs/flow-run/{flow_run['id']}", wait_until="networkidle")
+    page.screenshot(path=str(OUTPUT / "ui-run.png"), full_page=True)
+    page.get_by_text("Artifacts", exact=True).first.click()
+    page.get_by_text("training-summary").first.wait_for(timeout=30_000)
     page.screenshot(path=str(OUTPUT / "ui-run-artifacts.png"), full_page=True)
 
 
