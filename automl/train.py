@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import numpy as np
 import pandas as pd
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
