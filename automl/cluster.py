@@ -21,8 +21,12 @@ log = logging.getLogger(__name__)
 
 
 def default_workers() -> int:
-    """min(cpus - 1, 8), at least 1: one core stays free for the scheduler and the flow."""
-    return max(1, min((os.cpu_count() or 2) - 1, 8))
+    """One worker per core, at most 8.
+
+    The scheduler and the waiting flow process use little CPU: on 2 cores, 2 workers
+    evaluated 120 pipelines a minute against 63 for 1 (benchmarks/parallel.py).
+    """
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def start_local_cluster(n_workers: int, memory_limit_mb: int, env: dict[str, str] | None = None) -> LocalCluster:

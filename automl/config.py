@@ -28,7 +28,7 @@ class TpotSettings(BaseModel):
     per_run_limit: int = Field(60, ge=1, le=24 * 3600, description="Time limit of one pipeline evaluation, seconds.")
     cv_folds: int = Field(5, ge=2, le=20, description="Cross-validation folds.")
     config_dict: str = Field("default", description="Search-space preset (see automl.search_space.PRESETS).")
-    n_jobs: int | None = Field(None, ge=1, le=256, description="Dask workers for local mode; default min(cpus-1, 8), at least 1.")
+    n_jobs: int | None = Field(None, ge=1, le=256, description="Dask workers for local mode; default one per core, at most 8.")
     memory_limit_mb: int = Field(3072, ge=256, le=1_048_576, description="Memory limit per Dask worker, MiB.")
     dask_address: str | None = Field(None, description="Scheduler address for distributed mode, e.g. tcp://10.0.0.5:8786.")
     dask_scheduler_file: Path | None = Field(None, description="Scheduler file for distributed mode.")
