@@ -70,11 +70,13 @@ class _Slots:
 def search_client() -> Iterator[TpotClient]:
     """The client for TPOT's evaluations.
 
-    On a Dask worker (the fit task submitted by the flow's task runner) it is the worker's
-    own client, which secedes this thread so evaluations can use the same worker. Anywhere
-    else a small in-process cluster (one thread) keeps the search in this process.
+    On a Dask worker (the fit task submitted by the flow's task runner) this thread
+    secedes from the worker's pool, so evaluations can use the same worker, and never
+    rejoins: rejoining would wait for a free slot, which an evaluation past its time limit
+    (a thread in C code cannot be stopped) may hold for many minutes. Anywhere else a small
+    in-process cluster (one thread) keeps the search in this process.
     """
-    from distributed import get_worker, worker_client
+    from distributed import get_client, get_worker, secede
 
     try:
         get_worker()
@@ -83,8 +85,8 @@ def search_client() -> Iterator[TpotClient]:
             with Client(cluster) as client:
                 yield TpotClient(client)
         return
-    with worker_client() as client:
-        yield TpotClient(client)
+    secede()
+    yield TpotClient(get_client())
 
 
 def scheduler_address(address: str | None, scheduler_file: Path | None, wait_seconds: float) -> str:
