@@ -6,6 +6,7 @@ import functools
 import logging
 import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -118,7 +119,10 @@ def fit(
         )
     workers_before = _workers(client)
     try:
-        estimator.fit(matrix, y_train)
+        with warnings.catch_warnings():
+            # Both limits are deliberate: whichever comes first ends the search.
+            warnings.filterwarnings("ignore", message="Both generations and max_time_mins are set")
+            estimator.fit(matrix, y_train)
     except Exception as exc:
         if "No individuals could be evaluated" in str(exc):
             _raise_if_workers_lost(client, workers_before, dataset.name)

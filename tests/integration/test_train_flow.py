@@ -147,3 +147,26 @@ def test_bad_input_fails_fast_with_a_typed_error_and_registers_nothing(stores, t
     client = MlflowClient(stores["tracking_uri"])
     assert client.search_registered_models() == []
     assert not (stores["artifacts_uri"] and __import__("pathlib").Path(stores["artifacts_uri"]).exists())
+
+
+def test_a_search_where_every_pipeline_fails_is_a_typed_error(dataset_path):
+    """MultinomialNB rejects the negative values of this table: no pipeline can be evaluated."""
+    import numpy as np
+    import pandas as pd
+
+    from automl.cluster import search_client
+    from automl.data import Dataset
+    from automl.errors import SearchFailedError
+    from automl.schemas import CustomSearchSpace
+    from automl.search_space import DataShape, build_search_space
+    from automl.task_type import infer_task
+    from automl.train import Budget, fit
+
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame(rng.normal(size=(120, 4)), columns=list("abcd"))
+    target = pd.Series(np.where(features["a"] > 0, "yes", "no"), name="y")
+    dataset = Dataset("memory", "negative", "sha256:0", features, target, 0)
+    plan = build_search_space(CustomSearchSpace(estimators=["MultinomialNB"], layout="choice"), True,
+                              DataShape(96, 4, 2), 0, list(features.columns))
+    with search_client() as client, pytest.raises(SearchFailedError, match="Every pipeline failed"):
+        fit(dataset, infer_task(target, cv_folds=3), plan, Budget(2, 4, 20, 10, 3, 0.2, 0), client)
