@@ -41,7 +41,8 @@ class Placement:
         """Run ``task`` on the chosen runner and return its result (raising its error)."""
         if self.runner is None:
             return task(**parameters)
-        # Workers report the task run to this flow's API, even a temporary one.
+        # Workers report the task run to this flow's API, even a temporary one: without it
+        # each worker process would start a temporary API server of its own (tens of seconds).
         with temporary_settings({PREFECT_API_URL: flow_api_url()}):
             future = self.runner.submit(task, parameters=parameters)
         return future.result()
@@ -93,13 +94,5 @@ def flow_api_url() -> str | None:
 
 
 def worker_env() -> dict[str, str]:
-    """Environment for local worker processes: this run's Prefect API, quiet Dask logs.
-
-    Without ``PREFECT_API_URL`` every worker process would start its own temporary API
-    server (tens of seconds each); pointing them at the flow's server avoids that.
-    """
-    env = {"PREFECT_LOGGING_EXTRA_LOGGERS": "automl", "DASK_LOGGING__DISTRIBUTED": "warning"}
-    api_url = flow_api_url()
-    if api_url:
-        env["PREFECT_API_URL"] = api_url
-    return env
+    """Environment for local worker processes: automl's log lines in the run, quiet Dask logs."""
+    return {"PREFECT_LOGGING_EXTRA_LOGGERS": "automl", "DASK_LOGGING__DISTRIBUTED": "warning"}
