@@ -23,8 +23,10 @@ class TpotSettings(BaseModel):
     """Search budgets and cluster sizing (environment: ``TPOT__<FIELD>``)."""
 
     generations: int = Field(40, ge=1, le=10_000, description="Generations of the evolutionary search.")
-    population_size: int = Field(64, ge=2, le=10_000, description="Pipelines per generation.")
-    time_left: int = Field(600, ge=10, le=7 * 24 * 3600, description="Wall-clock budget of the search, seconds.")
+    population_size: int | None = Field(
+        None, ge=2, le=10_000, description="Pipelines per generation; default 8 per Dask worker, 16 to 64."
+    )
+    time_left: int = Field(600, ge=10, le=7 * 24 * 3600, description="Wall-clock budget of a training run (load, search, final fit, registration), seconds.")
     per_run_limit: int = Field(60, ge=1, le=24 * 3600, description="Time limit of one pipeline evaluation, seconds.")
     cv_folds: int = Field(5, ge=2, le=20, description="Cross-validation folds.")
     config_dict: str = Field("default", description="Search-space preset (see automl.search_space.PRESETS).")

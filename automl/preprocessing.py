@@ -12,10 +12,12 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
-# Categories beyond this many per column fold into one "infrequent" column.
+# Categories beyond this many per column fold into one "infrequent" column (one-hot) or
+# code (ordinal; gradient boosting reads at most 255 category codes).
 MAX_CATEGORIES = 20
+MAX_CATEGORY_CODES = 64
 
 
 def split_columns(features: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -28,22 +30,27 @@ def split_columns(features: pd.DataFrame) -> tuple[list[str], list[str]]:
     return numeric, categorical
 
 
-def build_preprocessor(features: pd.DataFrame) -> ColumnTransformer:
-    """Median-impute numeric columns (with missing indicators); impute and one-hot the rest."""
+def build_preprocessor(features: pd.DataFrame, categories: str = "one_hot") -> ColumnTransformer:
+    """Median-impute numeric columns (with missing indicators); impute and encode the rest.
+
+    ``categories="one_hot"`` gives one column per category; ``"ordinal"`` one code column per
+    categorical column (unknown categories become -1, which gradient boosting reads as missing),
+    for search spaces whose estimators encode categories themselves.
+    """
     numeric, categorical = split_columns(features)
     numeric_steps = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
+    if categories == "ordinal":
+        encoder = OrdinalEncoder(
+            handle_unknown="use_encoded_value", unknown_value=-1, max_categories=MAX_CATEGORY_CODES, dtype=np.float64
+        )
+    else:
+        encoder = OneHotEncoder(
+            handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES, sparse_output=False, dtype=np.float64
+        )
     categorical_steps = Pipeline(
         [
             ("impute", SimpleImputer(strategy="constant", fill_value="(missing)", keep_empty_features=True)),
-            (
-                "one_hot",
-                OneHotEncoder(
-                    handle_unknown="infrequent_if_exist",
-                    max_categories=MAX_CATEGORIES,
-                    sparse_output=False,
-                    dtype=np.float64,
-                ),
-            ),
+            ("encode", encoder),
         ]
     )
     return ColumnTransformer(
@@ -66,8 +73,16 @@ def encoded_columns(preprocessor: ColumnTransformer) -> dict[str, list[int]]:
             found[numeric[feature]].append(start + len(numeric) + offset)
     if categorical:
         start = preprocessor.output_indices_["categorical"].start
-        encoder = preprocessor.named_transformers_["categorical"].named_steps["one_hot"]
-        names = encoder.get_feature_names_out([f"f{i}" for i in range(len(categorical))])
+        encoder = preprocessor.named_transformers_["categorical"].named_steps["encode"]
+        names = encoder.get_feature_names_out([f"f{i}_" for i in range(len(categorical))])
         for offset, name in enumerate(names):
             found.setdefault(categorical[int(name[1 : name.index("_")])], []).append(start + offset)
     return found
+
+
+def category_codes(preprocessor: ColumnTransformer) -> list[int]:
+    """Indices of the encoded columns that hold category codes (fitted ordinal ``preprocessor``)."""
+    encoder = preprocessor.named_transformers_["categorical"]
+    if not isinstance(encoder, Pipeline) or not isinstance(encoder.named_steps["encode"], OrdinalEncoder):
+        return []
+    return list(range(preprocessor.output_indices_["categorical"].start, preprocessor.output_indices_["categorical"].stop))

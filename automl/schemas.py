@@ -69,9 +69,9 @@ class TrainingRequest(BaseModel):
         "auto", title="Metric", description="scikit-learn scorer to optimise; auto: roc_auc (binary), balanced_accuracy (multiclass), r2 (regression)."
     )
     generations: int | None = Field(None, ge=1, le=10_000, title="Generations", description="Default: TPOT__GENERATIONS (40).")
-    population_size: int | None = Field(None, ge=2, le=10_000, title="Population size", description="Default: TPOT__POPULATION_SIZE (64).")
+    population_size: int | None = Field(None, ge=2, le=10_000, title="Population size", description="Default: TPOT__POPULATION_SIZE, else 8 per Dask worker (16 to 64).")
     time_left: int | None = Field(
-        None, ge=10, le=7 * 24 * 3600, title="Time budget (s)", description="Wall-clock budget of the search. Default: TPOT__TIME_LEFT (600)."
+        None, ge=10, le=7 * 24 * 3600, title="Time budget (s)", description="Wall-clock budget of the whole run: load, search, final fit, registration. Default: TPOT__TIME_LEFT (600)."
     )
     per_run_limit: int | None = Field(
         None, ge=1, le=24 * 3600, title="Per-pipeline limit (s)", description="Default: TPOT__PER_RUN_LIMIT (60)."

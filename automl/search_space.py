@@ -11,35 +11,12 @@ from automl.schemas import CustomSearchSpace, SearchSpacePreset
 
 log = logging.getLogger(__name__)
 
-# Estimators per preset and task family. "fast" keeps to models that fit in well under a
-# second on small tables; "default" adds the strong tabular learners.
-_ESTIMATORS: dict[str, dict[bool, list[str]]] = {
-    "fast": {
-        True: ["LogisticRegression", "DecisionTreeClassifier", "RandomForestClassifier", "HistGradientBoostingClassifier"],
-        False: ["RidgeCV", "DecisionTreeRegressor", "RandomForestRegressor", "HistGradientBoostingRegressor"],
-    },
-    "default": {
-        True: [
-            "HistGradientBoostingClassifier",
-            "LGBMClassifier",
-            "XGBClassifier",
-            "RandomForestClassifier",
-            "ExtraTreesClassifier",
-            "LogisticRegression",
-        ],
-        False: [
-            "HistGradientBoostingRegressor",
-            "LGBMRegressor",
-            "XGBRegressor",
-            "RandomForestRegressor",
-            "ExtraTreesRegressor",
-            "ElasticNetCV",
-        ],
-    },
-}
+# Our own presets (automl.tabular_space): "fast" tries gradient boosting and linear models,
+# "default" adds random forests and extra trees.
+TABULAR_PRESETS = ("fast", "default")
 # Presets that TPOT itself defines; passed through by name.
 TPOT_TEMPLATES = ("linear-light", "linear", "graph-light", "graph")
-PRESETS: tuple[str, ...] = (*_ESTIMATORS, *TPOT_TEMPLATES)
+PRESETS: tuple[str, ...] = (*TABULAR_PRESETS, *TPOT_TEMPLATES)
 
 
 @dataclass(frozen=True)
@@ -49,6 +26,14 @@ class DataShape:
     n_samples: int
     n_features: int
     n_classes: int | None
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """The model's input matrix, as the search space needs to know it."""
+
+    columns: dict[str, list[int]]
+    categorical: list[int]
 
 
 @dataclass(frozen=True)
@@ -64,7 +49,13 @@ class SearchSpacePlan:
     shape: DataShape
     random_state: int | None = None
 
-    def build(self, columns: dict[str, list[int]] | None = None) -> Any:
+    @property
+    def categories(self) -> str:
+        """How the model's input encodes categorical columns: "ordinal" codes or "one_hot"."""
+        return "ordinal" if self.spec in TABULAR_PRESETS else "one_hot"
+
+    def build(self, encoding: Encoding) -> tuple[Any, list[Any]]:
+        """The TPOT search space and the individuals to evaluate first (none for TPOT's own spaces)."""
         params = {
             "n_classes": self.shape.n_classes or 2,
             "n_samples": self.shape.n_samples,
@@ -72,15 +63,15 @@ class SearchSpacePlan:
             "random_state": self.random_state,
         }
         if isinstance(self.spec, CustomSearchSpace):
-            return _custom(self.spec, self.classification, params, columns)
+            return _custom(self.spec, self.classification, params, encoding.columns), []
         if self.spec in TPOT_TEMPLATES:
-            return self.spec
-        from tpot.search_spaces.pipelines import SequentialPipeline
+            return self.spec, []
+        from automl import tabular_space
 
-        estimators = _space(_ESTIMATORS[self.spec][self.classification], params)
-        if self.spec == "fast":
-            return estimators
-        return SequentialPipeline([_space(["StandardScaler", "Passthrough"], params), estimators])
+        n_inputs = sum(len(i) for i in encoding.columns.values()) or self.shape.n_features
+        return tabular_space.build(
+            self.spec, self.classification, self.shape.n_samples, n_inputs, encoding.categorical, self.random_state
+        )
 
 
 def build_search_space(
@@ -99,7 +90,7 @@ def build_search_space(
             raise SearchSpaceError(f"Feature sets name columns the table lacks: {unknown!r}. Columns: {columns!r}.")
     plan = SearchSpacePlan(spec, classification, shape, random_state)
     identity = {c: [i] for i, c in enumerate(columns or [])}
-    plan.build(identity)  # fail now, not after the data is shipped to the cluster
+    plan.build(Encoding(identity, []))  # fail now, not after the data is shipped to the cluster
     return plan
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pandas as pd
+from sklearn.base import clone
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
@@ -22,8 +24,8 @@ from tpot.objectives import complexity_scorer
 from automl.data import Dataset
 from automl.errors import SearchFailedError, WorkerLostError
 from automl.model import DecodeLabels
-from automl.preprocessing import build_preprocessor, encoded_columns
-from automl.search_space import SearchSpacePlan
+from automl.preprocessing import build_preprocessor, category_codes, encoded_columns
+from automl.search_space import Encoding, SearchSpacePlan
 from automl.task_type import TaskSpec
 
 log = logging.getLogger(__name__)
@@ -34,15 +36,29 @@ _FAILED = ("INVALID", "TIMEOUT")
 
 @dataclass(frozen=True)
 class Budget:
-    """How long and how wide the search may go."""
+    """How long and how wide the search may go.
+
+    ``deadline`` (a ``time.time()`` value) is when the fitted model must be ready; the search
+    stops early enough to leave room for the final fits.
+    """
 
     generations: int
-    population_size: int
-    time_left: int
+    population_size: int | None
+    deadline: float
     per_run_limit: int
     cv_folds: int
     holdout_fraction: float
     random_state: int
+
+    def seconds_left(self) -> float:
+        return self.deadline - time.time()
+
+
+# Share of the remaining time kept back from the search for fitting the chosen pipeline,
+# and the bounds of that reserve in seconds.
+REFIT_SHARE, REFIT_MIN, REFIT_MAX = 0.08, 2.0, 60.0
+# Shortest search worth starting, seconds (enough for the seeds on small tables).
+MIN_SEARCH = 5.0
 
 
 @dataclass
@@ -71,6 +87,7 @@ class FitResult:
     evaluated: pd.DataFrame
     n_train: int
     n_holdout: int
+    final_rows: int
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -94,9 +111,11 @@ def fit(
         random_state=budget.random_state,
         stratify=y_codes if task.is_classification else None,
     )
-    preprocessor = build_preprocessor(X_train).fit(X_train, y_train)
+    preprocessor = build_preprocessor(X_train, plan.categories).fit(X_train, y_train)
     matrix = preprocessor.transform(X_train)
-    search_space = plan.build(encoded_columns(preprocessor))
+    search_space, seeds = plan.build(Encoding(encoded_columns(preprocessor), category_codes(preprocessor)))
+    available = budget.seconds_left()
+    search_seconds = max(MIN_SEARCH, available - min(REFIT_MAX, max(REFIT_MIN, REFIT_SHARE * available)))
 
     estimator = TPOTEstimator(
         search_space=search_space,
@@ -104,19 +123,18 @@ def fit(
         scorers_weights=[1.0, -1.0],
         classification=task.is_classification,
         cv=budget.cv_folds,
-        population_size=budget.population_size,
+        population_size=budget.population_size or population_for(len(client.cluster.workers)),
         generations=budget.generations,
-        max_time_mins=budget.time_left / 60,
+        max_time_mins=search_seconds / 60,
         max_eval_time_mins=budget.per_run_limit / 60,
         n_jobs=len(client.cluster.workers),
         client=client,
         verbose=0,
         random_state=budget.random_state,
     )
-    if on_generation is not None:
-        estimator._evolver = functools.partial(
-            ReportingEvolver, on_generation=on_generation, deadline=time.monotonic() + budget.time_left
-        )
+    estimator._evolver = functools.partial(
+        GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=time.monotonic() + search_seconds
+    )
     workers_before = _workers(client)
     try:
         with warnings.catch_warnings():
@@ -131,7 +149,7 @@ def fit(
                 f"{budget.per_run_limit} s). Raise per_run_limit or time_left, or choose a lighter search space."
             ) from exc
         raise
-    search_seconds = time.monotonic() - started
+    searched_for = time.monotonic() - started
     objective = estimator.objective_names[0]
     evaluated = _tidy(estimator.evaluated_individuals, objective)
     valid = evaluated[evaluated["Status"] == "OK"].dropna(subset=[objective])
@@ -142,8 +160,14 @@ def fit(
     searched = estimator.fitted_pipeline_
     scored = Pipeline([("preprocess", preprocessor), ("model", searched)])
     holdout_score = float(get_scorer(task.metric)(scored, X_hold, y_hold))
+    refit_seconds = time.monotonic() - estimator._evolver_instance.finished
+    final_rows = len(X_train)
+    if budget.seconds_left() > 1.5 * refit_seconds * (1 + budget.holdout_fraction) + 1:
+        # Scored on the holdout; now learn from every row, as the budget allows.
+        scored = clone(scored).fit(dataset.features, y_codes)
+        searched, final_rows = scored.named_steps["model"], len(y_codes)
     final = scored if encoder is None else Pipeline(
-        [("preprocess", preprocessor), ("model", DecodeLabels(searched, encoder.classes_))]
+        [("preprocess", scored.named_steps["preprocess"]), ("model", DecodeLabels(searched, encoder.classes_))]
     )
     best = estimator.selected_best_score
     result = FitResult(
@@ -157,13 +181,19 @@ def fit(
         evaluated=evaluated,
         n_train=len(X_train),
         n_holdout=len(X_hold),
-        timings={"search": search_seconds, "total_fit": time.monotonic() - started},
+        final_rows=final_rows,
+        timings={"search": searched_for, "total_fit": time.monotonic() - started},
     )
     log.info(
         "Search on %s done: %d pipelines evaluated, best CV %s %.4f, holdout %.4f, in %.1f s.",
-        dataset.name, len(evaluated), task.metric, result.cv_score, holdout_score, search_seconds,
+        dataset.name, len(evaluated), task.metric, result.cv_score, holdout_score, searched_for,
     )
     return result
+
+
+def population_for(workers: int) -> int:
+    """Pipelines per generation: enough to keep every worker busy for several rounds."""
+    return max(16, min(64, 8 * workers))
 
 
 def _workers(client: Any) -> set[str]:
@@ -222,17 +252,32 @@ def _best_so_far(evaluated: pd.DataFrame, objective: str) -> float | None:
     return float(scores.max()) if len(scores) else None
 
 
-class ReportingEvolver(BaseEvolver):
-    """TPOT's evolver, reporting after every generation's evaluations."""
+class GuidedEvolver(BaseEvolver):
+    """TPOT's evolver, starting from ``seeds`` and reporting after every generation's evaluations."""
 
-    def __init__(self, *args, on_generation: Callable[[Progress], None], deadline: float, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *args,
+        individual_generator: Iterator[Any],
+        seeds: list[Any],
+        on_generation: Callable[[Progress], None] | None,
+        deadline: float,
+        **kwargs,
+    ):
+        super().__init__(*args, individual_generator=itertools.chain(seeds, individual_generator), **kwargs)
         self._on_generation = on_generation
         self._deadline = deadline
         self._started = time.monotonic()
+        self.finished = self._started
+
+    def optimize(self, *args, **kwargs):
+        super().optimize(*args, **kwargs)
+        self.finished = time.monotonic()
 
     def evaluate_population(self):
         super().evaluate_population()
+        if self._on_generation is None:
+            return
         table = self.population.evaluated_individuals
         objective = self.objective_names[0]
         now = time.monotonic()

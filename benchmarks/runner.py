@@ -1,4 +1,4 @@
-"""Run the real train flow in a fresh process with a throw-away MLflow store; shared by the benchmarks."""
+"""Run one system on one dataset in a fresh process; wall time, peak memory, test score."""
 
 from __future__ import annotations
 
@@ -7,32 +7,16 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = [ROOT.parent / "shared" / "bench" / "datasets", ROOT / "examples" / "data"]
 NAMES = ("credit_data", "mlc_churn", "penguins", "ames", "diamonds")
-
-_RUN_ONE = """
-import json, sys
-import mlflow, pandas as pd
-from sklearn.metrics import get_scorer
-from automl.schemas import TrainingRequest
-from flows.train import train
-if __name__ == "__main__":
-    request, test_path, metric = TrainingRequest.model_validate_json(sys.argv[1]), sys.argv[2], sys.argv[3]
-    result = train(request)
-    test = pd.read_parquet(test_path)
-    X, y = test.drop(columns=[request.target_column]), test[request.target_column]
-    model = mlflow.sklearn.load_model(result.model_uri)
-    if metric == "roc_auc":
-        y = (y == model.classes_[1]).astype(int)
-        score = get_scorer("roc_auc")._score_func(y, model.predict_proba(X)[:, 1])
-    else:
-        score = get_scorer(metric)(model, X, y)
-    print("RESULT " + json.dumps({**json.loads(result.model_dump_json()), "test_score": float(score)}))
-"""
+SYSTEMS_SCRIPT = Path(__file__).with_name("systems.py")
 
 
 def dataset_dir(name: str) -> Path:
@@ -42,12 +26,31 @@ def dataset_dir(name: str) -> Path:
     raise SystemExit(f"dataset {name!r} not found under {', '.join(map(str, DATASETS))}")
 
 
-def run_train(dataset: str, env: dict[str, str] | None = None, **request: object) -> dict:
-    """Train on ``dataset``'s train split, score its test split; adds ``wall`` and ``test_score``."""
+class TreeMemory(threading.Thread):
+    """Peak resident memory of a process and all its descendants, sampled every 0.2 s."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.root, self.peak, self.done = psutil.Process(pid), 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            try:
+                tree = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            total = 0
+            for process in tree:
+                try:
+                    total += process.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass
+            self.peak = max(self.peak, total)
+
+
+def run_system(system: str, dataset: str, budget: int, env: dict[str, str] | None = None, **request: object) -> dict:
+    """``system`` trained on ``dataset``'s train split within ``budget`` s; adds wall, peak_mb, test_score."""
     folder = dataset_dir(dataset)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    fields = {"dataset_uri": str(folder / "train.parquet"), "target_column": manifest["target"],
-              "model_name": f"bench-{dataset}", **request}
     with tempfile.TemporaryDirectory() as work:
         full_env = {
             **os.environ,
@@ -56,15 +59,26 @@ def run_train(dataset: str, env: dict[str, str] | None = None, **request: object
             "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(ROOT / ".automl" / "prefect")),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DASK_LOGGING__DISTRIBUTED": "warning",
+            "PYTHONPATH": str(ROOT),
             **(env or {}),
         }
         started = time.monotonic()
-        out = subprocess.run(
-            [sys.executable, "-c", _RUN_ONE, json.dumps(fields), str(folder / "test.parquet"), manifest["metric"]],
-            cwd=work, env=full_env, capture_output=True, text=True,
+        process = subprocess.Popen(
+            [sys.executable, str(SYSTEMS_SCRIPT), system, str(folder), str(budget), json.dumps(request)],
+            cwd=work, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
+        memory = TreeMemory(process.pid)
+        memory.start()
+        stdout, stderr = process.communicate()
         wall = time.monotonic() - started
-    lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
-    if out.returncode != 0 or not lines:
-        raise RuntimeError(f"training on {dataset} failed:\n{out.stderr[-4000:]}")
-    return {**json.loads(lines[-1][len("RESULT "):]), "wall": wall}
+        memory.done.set()
+        memory.join()
+    lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+    if process.returncode != 0 or not lines:
+        raise RuntimeError(f"{system} on {dataset} failed:\n{stderr[-4000:]}")
+    return {**json.loads(lines[-1][len("RESULT "):]), "wall": wall, "peak_mb": memory.peak / 2**20}
+
+
+def run_train(dataset: str, env: dict[str, str] | None = None, **request: object) -> dict:
+    """The platform's train flow on ``dataset``; ``request`` fields go into its TrainingRequest."""
+    return run_system("automl", dataset, int(request.pop("time_left", 60)), env, **request)

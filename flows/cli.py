@@ -40,10 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--metric", choices=get_args(Metric), default=None,
                        help="scorer to optimise (default: roc_auc binary, balanced_accuracy multiclass, r2 regression)")
     train.add_argument("--time-left", type=int, default=None, metavar="SECONDS",
-                       help="wall-clock budget of the search (default: TPOT__TIME_LEFT or 600)")
+                       help="wall-clock budget of the whole run: load, search, final fit, registration (default: TPOT__TIME_LEFT or 600)")
     train.add_argument("--generations", type=int, default=None, help="generations (default: TPOT__GENERATIONS or 40)")
     train.add_argument("--population-size", type=int, default=None,
-                       help="pipelines per generation (default: TPOT__POPULATION_SIZE or 64)")
+                       help="pipelines per generation (default: TPOT__POPULATION_SIZE, else 8 per Dask worker, 16 to 64)")
     train.add_argument("--per-run-limit", type=int, default=None, metavar="SECONDS",
                        help="time limit of one pipeline evaluation (default: TPOT__PER_RUN_LIMIT or 60)")
     train.add_argument("--cv-folds", type=int, default=None, help="cross-validation folds (default: TPOT__CV_FOLDS or 5)")

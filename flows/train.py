@@ -7,6 +7,7 @@ errors only (never bad input); the fit has a timeout of its budget plus a grace 
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -28,6 +29,10 @@ def retry_infrastructure_only(task: Any, task_run: Any, state: Any) -> bool:
     """Retry a failed task only when its error is marked retryable."""
     return is_retryable(state.result(raise_on_failure=False))
 
+
+# Seconds kept from the budget for what follows the fit: closing the cluster, writing
+# artifacts, logging and registering the model in MLflow.
+REGISTRATION_RESERVE = 8.0
 
 IO_POLICY: dict[str, Any] = dict(
     retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_infrastructure_only, cache_policy=NO_CACHE
@@ -89,12 +94,13 @@ def train(request: TrainingRequest) -> TrainingResult:
     clock = report.Stopwatch()
     settings = Settings()
     request = request.resolve(settings)
+    deadline = time.time() + request.time_left
     dataset = load_dataset(request, settings)
     spec = infer_task(dataset, request)
     space = build_search_space(request, spec, dataset)
     clock.lap("prepare")
     budget = trainer.Budget(
-        request.generations, request.population_size, request.time_left, request.per_run_limit,
+        request.generations, request.population_size, deadline - REGISTRATION_RESERVE, request.per_run_limit,
         request.cv_folds, request.holdout_fraction, request.random_state,
     )
     fit_timeout = request.time_left + 2 * request.per_run_limit + 120

@@ -31,7 +31,7 @@ def progress_reporter(metric: str, budget: Budget) -> Callable[[Progress], None]
             "Generation %d: %d pipelines evaluated (%d failed), best %s %s, %.0f s elapsed, %.0f s left.",
             p.generation, p.evaluated, p.failed, metric, best, p.elapsed, p.time_left,
         )
-        done = max(p.elapsed / budget.time_left, (p.generation + 1) / budget.generations)
+        done = max(p.elapsed / max(p.elapsed + p.time_left, 1e-9), (p.generation + 1) / budget.generations)
         update_progress_artifact(artifact_id, progress=round(min(100.0, 100 * done), 1))
 
     return report

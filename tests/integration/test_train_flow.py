@@ -24,7 +24,7 @@ from flows.train import train
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # Tiny budgets: enough to find a good model on these tables, small enough for CI.
-TINY = dict(time_left=20, generations=2, population_size=6, cv_folds=3, search_space="fast", per_run_limit=20)
+TINY = dict(time_left=30, generations=2, population_size=6, cv_folds=3, search_space="fast", per_run_limit=20)
 
 SCORE_IN_FRESH_PROCESS = """
 import json, sys
@@ -110,6 +110,21 @@ def test_regression_with_many_categoricals(stores, dataset_path):
     assert served["score"] >= 0.75, served
 
 
+def test_the_budget_covers_the_whole_run_and_the_seeds_are_evaluated_first(stores, dataset_path):
+    import pandas as pd
+
+    budget = 40
+    result = train(TrainingRequest(dataset_uri=str(dataset_path("credit_data")), target_column="Status",
+                                   time_left=budget, generations=10_000, search_space="default"))
+    assert result.timings["total"] <= 1.1 * budget, result.timings
+    path = MlflowClient(stores["tracking_uri"]).download_artifacts(result.mlflow_run_id, "automl/evaluated_individuals.parquet")
+    evaluated = pd.read_parquet(path)
+    seeds = evaluated.head(2)
+    assert seeds["Pipeline"].str.startswith("HistGradientBoostingClassifier(").all(), seeds["Pipeline"].to_list()
+    assert (seeds["Status"] == "OK").all()
+    assert result.cv_score >= seeds["roc_auc"].max()  # the search only improves on its seeds
+
+
 @pytest.fixture
 def tables(tmp_path, dataset_path):
     import pandas as pd
@@ -169,4 +184,4 @@ def test_a_search_where_every_pipeline_fails_is_a_typed_error(dataset_path):
     plan = build_search_space(CustomSearchSpace(estimators=["MultinomialNB"], layout="choice"), True,
                               DataShape(96, 4, 2), 0, list(features.columns))
     with search_client() as client, pytest.raises(SearchFailedError, match="Every pipeline failed"):
-        fit(dataset, infer_task(target, cv_folds=3), plan, Budget(2, 4, 20, 10, 3, 0.2, 0), client)
+        fit(dataset, infer_task(target, cv_folds=3), plan, Budget(2, 4, time.time() + 20, 10, 3, 0.2, 0), client)

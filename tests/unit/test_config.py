@@ -8,7 +8,7 @@ from automl.schemas import TrainingRequest
 def test_defaults_match_the_documented_values():
     settings = Settings()
     assert settings.tpot.generations == 40
-    assert settings.tpot.population_size == 64
+    assert settings.tpot.population_size is None  # sized from the cluster at fit time
     assert settings.tpot.time_left == 600
     assert settings.tpot.per_run_limit == 60
     assert settings.tpot.cv_folds == 5

@@ -3,7 +3,7 @@ import pytest
 
 from automl.errors import SearchSpaceError
 from automl.schemas import CustomSearchSpace
-from automl.search_space import PRESETS, DataShape, build_search_space
+from automl.search_space import PRESETS, DataShape, Encoding, build_search_space
 
 SHAPE = DataShape(n_samples=500, n_features=10, n_classes=2)
 COLUMNS = [f"c{i}" for i in range(10)]
@@ -12,10 +12,11 @@ COLUMNS = [f"c{i}" for i in range(10)]
 @pytest.mark.parametrize("preset", PRESETS)
 @pytest.mark.parametrize("classification", [True, False])
 def test_every_preset_builds_and_generates_pipelines(preset, classification):
-    space = build_search_space(preset, classification, SHAPE, random_state=0).build()
+    space, seeds = build_search_space(preset, classification, SHAPE, random_state=0).build(Encoding({}, []))
     if isinstance(space, str):  # TPOT's own templates, resolved by TPOT at fit time
-        assert space == preset
+        assert space == preset and seeds == []
         return
+    assert seeds, "built-in presets start from seed configurations"
     pipeline = space.generate(np.random.default_rng(0)).export_pipeline()
     assert hasattr(pipeline, "fit")
 
@@ -37,7 +38,8 @@ def test_custom_spaces_from_tpot_building_blocks(layout):
     plan = build_search_space(spec, True, SHAPE, random_state=0, columns=COLUMNS)
     # c0 was one-hot encoded into columns 0 and 10 of the model's input.
     encoded = {c: [i] for i, c in enumerate(COLUMNS)} | {"c0": [0, 10]}
-    pipeline = plan.build(encoded).generate(np.random.default_rng(1)).export_pipeline()
+    space, _ = plan.build(Encoding(encoded, []))
+    pipeline = space.generate(np.random.default_rng(1)).export_pipeline()
     X = np.random.default_rng(0).normal(size=(60, 11))
     y = (X[:, 0] > 0).astype(int)
     assert pipeline.fit(X, y).predict(X).shape == (60,)

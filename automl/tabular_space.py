@@ -1,0 +1,158 @@
+"""The built-in presets: estimator families for tabular data, their ranges and their seeds.
+
+The model's input is the imputed table with one code column per categorical column. Each
+family treats those codes its own way: gradient boosting as native categories, forests as
+numbers, linear models one-hot encoded and standardized. Ranges are log-scaled around the
+library defaults and bounded by the number of training rows. Every family's default
+configuration, plus a few known-good ones, are *seeds*: TPOT evaluates them first, so a
+strong model exists within seconds and the search only has to improve on it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from ConfigSpace import Categorical, Configuration, ConfigurationSpace, Float, Integer
+from ConfigSpace.util import get_random_neighbor
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from tpot.search_spaces.nodes import EstimatorNode
+from tpot.search_spaces.nodes.estimator_node import EstimatorNodeIndividual
+from tpot.search_spaces.pipelines import ChoicePipeline
+
+# Rows per tree beyond which forests subsample (bounds their cost on large tables).
+FOREST_MAX_ROWS = 20_000
+# Chance that a mutation moves one hyperparameter to a neighbouring value (else resample all).
+LOCAL_MUTATION = 0.7
+
+
+@dataclass(frozen=True)
+class Family:
+    """One estimator family: how to build it, what to tune, which configurations to try first."""
+
+    name: str
+    make: Any
+    space: dict[str, Any]
+    fixed: dict[str, Any] = field(default_factory=dict)
+    seeds: tuple[dict[str, Any], ...] = ({},)
+
+
+def linear_classifier(categorical: list[int], **params: Any) -> Pipeline:
+    """One-hot categories, standardize everything, logistic regression."""
+    return Pipeline([("encode", _one_hot(categorical)), ("model", LogisticRegression(**params))])
+
+
+def linear_regressor(categorical: list[int], **params: Any) -> Pipeline:
+    """One-hot categories, standardize everything, ridge regression."""
+    return Pipeline([("encode", _one_hot(categorical)), ("model", Ridge(**params))])
+
+
+def _one_hot(categorical: list[int]) -> ColumnTransformer:
+    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    return ColumnTransformer([("one_hot", encoder, categorical)], remainder=StandardScaler())
+
+
+def families(preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None) -> list[Family]:
+    """The families of ``preset`` ("fast" or "default"), with ranges scaled to the data."""
+    seed = {"random_state": random_state} if random_state is not None else {}
+    max_leaf = max(8, min(128, n_rows // 10))
+    max_min_leaf = max(4, min(200, n_rows // 20))
+    balance = {"class_weight": Categorical("class_weight", ["none", "balanced"], default="none")} if classification else {}
+    boosting = Family(
+        name="gradient boosting",
+        make=HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor,
+        space={
+            "learning_rate": Float("learning_rate", (0.01, 0.3), log=True, default=0.1),
+            "max_iter": Integer("max_iter", (30, 500), log=True, default=100),
+            "max_leaf_nodes": Integer("max_leaf_nodes", (4, max_leaf), log=True, default=min(31, max_leaf)),
+            "min_samples_leaf": Integer("min_samples_leaf", (2, max_min_leaf), log=True, default=min(20, max_min_leaf)),
+            "l2_regularization": Float("l2_regularization", (1e-4, 10.0), log=True, default=1e-4),
+            "max_features": Float("max_features", (0.3, 1.0), default=1.0),
+            **balance,
+        },
+        fixed={"categorical_features": categorical or None, "early_stopping": "auto", **seed},
+        seeds=(
+            {},
+            {"learning_rate": 0.05, "max_iter": 200, "max_leaf_nodes": min(15, max_leaf),
+             "min_samples_leaf": min(40, max_min_leaf), "l2_regularization": 1.0, "max_features": 0.8},
+        ),
+    )
+    sqrt_share = max(0.1, min(1.0, round(math.sqrt(n_features) / max(n_features, 1), 2)))
+    forest_space = {
+        "max_features": Float("max_features", (0.1, 1.0), default=sqrt_share if classification else 1.0),
+        "min_samples_leaf": Integer("min_samples_leaf", (1, max(2, max_min_leaf // 4)), log=True, default=1),
+        **balance,
+    }
+    subsample = FOREST_MAX_ROWS / n_rows if n_rows > FOREST_MAX_ROWS else None
+    forest_fixed = {"n_estimators": 100, "max_samples": subsample, "n_jobs": 1, **seed}
+    forests = [
+        Family("random forest", RandomForestClassifier if classification else RandomForestRegressor, forest_space, forest_fixed),
+        Family("extra trees", ExtraTreesClassifier if classification else ExtraTreesRegressor, forest_space,
+               {**forest_fixed, "bootstrap": subsample is not None}),
+    ]
+    if classification:
+        linear = Family("linear", linear_classifier,
+                        {"C": Float("C", (1e-3, 100.0), log=True, default=1.0), **balance},
+                        {"categorical": categorical, "max_iter": 1000})
+    else:
+        linear = Family("linear", linear_regressor, {"alpha": Float("alpha", (1e-3, 1000.0), log=True, default=1.0)},
+                        {"categorical": categorical})
+    if preset == "fast":
+        return [boosting, linear]
+    return [boosting, *forests, linear]
+
+
+def build(preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None) -> tuple[ChoicePipeline, list[Any]]:
+    """The TPOT search space of ``preset`` and its seed individuals, to be evaluated first."""
+    chosen = families(preset, classification, n_rows, n_features, categorical, random_state)
+    nodes = [TabularNode(f.make, ConfigurationSpace(f.space), functools.partial(_parameters, f.fixed)) for f in chosen]
+    space = ChoicePipeline(nodes)
+    rng = np.random.default_rng(random_state)
+    seeds = []
+    for family, node in zip(chosen, nodes):
+        for overrides in family.seeds:
+            individual = space.generate(rng)
+            individual.node = node.generate(rng)
+            defaults = dict(node.space.get_default_configuration())
+            individual.node.hyperparameters = {**defaults, **{k: v for k, v in overrides.items() if k in defaults}}
+            seeds.append(individual)
+    return space, seeds
+
+
+def _parameters(fixed: dict[str, Any], tuned: dict[str, Any]) -> dict[str, Any]:
+    """Estimator arguments: tuned values (``"none"`` meaning None) plus the family's fixed ones."""
+    return {**{k: (None if v == "none" else v) for k, v in tuned.items()}, **fixed}
+
+
+class TabularIndividual(EstimatorNodeIndividual):
+    """An estimator configuration whose mutations are mostly small steps (one neighbouring value)."""
+
+    def mutate(self, rng=None):
+        rng = np.random.default_rng(rng)
+        if rng.random() >= LOCAL_MUTATION:
+            return super().mutate(rng)
+        current = Configuration(self.space, values=self.hyperparameters)
+        self.hyperparameters = dict(get_random_neighbor(current, seed=int(rng.integers(0, 2**31))))
+        return True
+
+
+class TabularNode(EstimatorNode):
+    """TPOT's estimator node, producing :class:`TabularIndividual`."""
+
+    def generate(self, rng=None):
+        individual = TabularIndividual(self.method, self.space, hyperparameter_parser=self.hyperparameter_parser, rng=rng)
+        return individual

@@ -1,0 +1,61 @@
+"""The platform against plain TPOT, a default HistGradientBoosting model and FLAML.
+
+Each system trains on each dataset's train split within the same wall-clock budget, in a
+fresh process, one run at a time, and is scored on the dataset's separate test split:
+
+    .venv/bin/python benchmarks/compare.py --budget 60 [--systems automl hgb] [--datasets penguins]
+
+Writes a markdown table (score, wall time of the whole process, peak memory of its process
+tree) to ``benchmarks/results/compare-<budget>s.md`` and prints it as it goes. FLAML comes
+from the ``bench`` extra (``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from runner import NAMES, run_system
+
+SYSTEMS = ("automl", "tpot", "hgb", "flaml")
+RESULTS = Path(__file__).with_name("results")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget", type=int, default=60, help="wall-clock budget per run, seconds")
+    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
+    parser.add_argument("--datasets", nargs="+", default=list(NAMES))
+    parser.add_argument("--output", type=Path, help="markdown file (default benchmarks/results/compare-<budget>s.md)")
+    args = parser.parse_args()
+    output = args.output or RESULTS / f"compare-{args.budget}s.md"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        f"Budget {args.budget} s per run, {os.cpu_count()} cores; score on each dataset's test split; "
+        "wall = the whole process (start, imports, training, scoring); peak = resident memory of its process tree.",
+        "",
+        "| dataset (metric) | " + " | ".join(f"{s} score | {s} wall s | {s} peak MB" for s in args.systems) + " |",
+        "|---|" + "---|---|---|" * len(args.systems),
+    ]
+    print("\n".join(lines), flush=True)
+    details = []
+    for name in args.datasets:
+        cells, metric = [], ""
+        for system in args.systems:
+            try:
+                r = run_system(system, name, args.budget)
+            except RuntimeError as exc:
+                cells += [f"failed: {str(exc).strip().splitlines()[-1][:80]}", "", ""]
+                continue
+            metric = r["metric"]
+            cells += [f"{r['test_score']:.4f}", f"{r['wall']:.0f}", f"{r['peak_mb']:.0f}"]
+            details.append(f"- {name}, {system}: {' '.join(str(r.get('best_pipeline', '')).split())[:240]}")
+        lines.append(f"| {name} ({metric}) | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+        output.write_text("\n".join([*lines, "", "Chosen models:", *details]) + "\n")
+    print(f"\nwritten to {output}")
+
+
+if __name__ == "__main__":
+    main()

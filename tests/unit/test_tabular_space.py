@@ -1,0 +1,66 @@
+import numpy as np
+import pandas as pd
+import pytest
+from ConfigSpace import Configuration
+
+from automl import tabular_space
+from automl.preprocessing import build_preprocessor, category_codes
+
+
+def _table(n=120):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=n),
+            "age": np.where(rng.random(n) < 0.1, np.nan, rng.integers(1, 90, n)),
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "city": rng.choice(["a", "b", "c", "d", None], n),
+        }
+    )
+    target = (frame["size"] + (frame["colour"] == "red") > 0.5).astype(int)
+    return frame, target
+
+
+@pytest.mark.parametrize("preset", ["fast", "default"])
+def test_seeds_are_each_familys_defaults_and_all_fit_with_category_codes(preset):
+    frame, target = _table()
+    preprocessor = build_preprocessor(frame, "ordinal").fit(frame)
+    matrix, codes = preprocessor.transform(frame), category_codes(preprocessor)
+    assert codes == [3, 4]  # size, age, age's missing indicator, then one code column per category column
+
+    space, seeds = tabular_space.build(preset, True, len(frame), matrix.shape[1], codes, random_state=0)
+    families = tabular_space.families(preset, True, len(frame), matrix.shape[1], codes, 0)
+    assert len(seeds) == sum(len(f.seeds) for f in families)
+    first = seeds[0].node
+    assert first.hyperparameters == dict(first.space.get_default_configuration())
+
+    unseen = frame.head(3).assign(colour=["purple", "red", None])
+    for seed in seeds:
+        pipeline = seed.export_pipeline().fit(matrix, target)
+        assert pipeline.predict_proba(preprocessor.transform(unseen)).shape == (3, 2)
+    boosting = seeds[0].export_pipeline()
+    assert list(boosting.categorical_features) == codes  # native categories, not one-hot
+    linear = seeds[-1].export_pipeline()
+    assert linear.named_steps["encode"].transformers[0][2] == codes
+
+
+def test_ranges_are_bounded_by_the_number_of_rows():
+    small = tabular_space.families("default", False, 80, 5, [], None)[0].space
+    large = tabular_space.families("default", False, 50_000, 5, [], None)[0].space
+    assert small["max_leaf_nodes"].upper == 8 and large["max_leaf_nodes"].upper == 128
+    assert small["min_samples_leaf"].upper == 4 and large["min_samples_leaf"].upper == 200
+    forest = tabular_space.families("default", False, 50_000, 5, [], None)[1]
+    assert forest.fixed["max_samples"] == pytest.approx(tabular_space.FOREST_MAX_ROWS / 50_000)
+
+
+def test_mutations_are_mostly_one_step_and_stay_in_the_space():
+    space, _ = tabular_space.build("default", True, 1000, 8, [], random_state=0)
+    rng = np.random.default_rng(3)
+    changed_counts = []
+    for _ in range(40):
+        individual = space.generate(rng).node
+        before = dict(individual.hyperparameters)
+        assert individual.mutate(rng)
+        Configuration(individual.space, values=individual.hyperparameters)  # raises if out of the space
+        changed_counts.append(sum(before[k] != individual.hyperparameters.get(k) for k in before))
+    assert changed_counts.count(1) >= 15
