@@ -59,8 +59,12 @@ deploy: $(STAMP)
 	PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api AUTOML_PROJECT_DIR=$(CURDIR) \
 		$(BIN)/prefect --no-prompt deploy --all
 
+# The platform against plain TPOT, a default HistGradientBoosting model and FLAML, each run
+# in a fresh process at the same budget: `make bench BUDGET=180`. Tables in benchmarks/results/.
+BUDGET ?= 60
 bench: $(STAMP)
-	cd benchmarks && ../$(BIN)/python parallel.py && ../$(BIN)/python datasets.py --budget 60
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	cd benchmarks && ../$(BIN)/python compare.py --budget $(BUDGET)
 
 clean:
 	rm -rf .automl artifacts mlruns mlflow.db .pytest_cache

@@ -89,8 +89,8 @@ def build_search_space(
         if unknown:
             raise SearchSpaceError(f"Feature sets name columns the table lacks: {unknown!r}. Columns: {columns!r}.")
     plan = SearchSpacePlan(spec, classification, shape, random_state)
-    identity = {c: [i] for i, c in enumerate(columns or [])}
-    plan.build(Encoding(identity, []))  # fail now, not after the data is shipped to the cluster
+    if isinstance(spec, CustomSearchSpace):  # fail now, not after the data is shipped to the cluster
+        plan.build(Encoding({c: [i] for i, c in enumerate(columns or [])}, []))
     return plan
 
 

@@ -26,6 +26,8 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
+    VotingClassifier,
+    VotingRegressor,
 )
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
@@ -36,6 +38,9 @@ from tpot.search_spaces.pipelines import ChoicePipeline
 
 # Rows per tree beyond which forests subsample (bounds their cost on large tables).
 FOREST_MAX_ROWS = 20_000
+# A slow-learning, small-tree, feature-subsampled configuration: the second boosting seed.
+SLOW_BOOSTING = {"learning_rate": 0.03, "max_iter": 300, "max_leaf_nodes": 8, "min_samples_leaf": 20,
+                 "l2_regularization": 1.0, "max_features": 0.5}
 # Chance that a mutation moves one hyperparameter to a neighbouring value (else resample all).
 LOCAL_MUTATION = 0.7
 
@@ -46,7 +51,7 @@ class Family:
 
     name: str
     make: Any
-    space: dict[str, Any]
+    space: dict[str, Any] | ConfigurationSpace
     fixed: dict[str, Any] = field(default_factory=dict)
     seeds: tuple[dict[str, Any], ...] = ({},)
 
@@ -59,6 +64,17 @@ def linear_classifier(categorical: list[int], **params: Any) -> Pipeline:
 def linear_regressor(categorical: list[int], **params: Any) -> Pipeline:
     """One-hot categories, standardize everything, ridge regression."""
     return Pipeline([("encode", _one_hot(categorical)), ("model", Ridge(**params))])
+
+
+def blend_classifier(boosting: dict[str, Any], linear: dict[str, Any]) -> VotingClassifier:
+    """Average of a gradient-boosting model's and a linear model's probabilities."""
+    members = [("boosting", HistGradientBoostingClassifier(**boosting)), ("linear", linear_classifier(**linear))]
+    return VotingClassifier(members, voting="soft")
+
+
+def blend_regressor(boosting: dict[str, Any], linear: dict[str, Any]) -> VotingRegressor:
+    """Average of a gradient-boosting model's and a linear model's predictions."""
+    return VotingRegressor([("boosting", HistGradientBoostingRegressor(**boosting)), ("linear", linear_regressor(**linear))])
 
 
 def _one_hot(categorical: list[int]) -> ColumnTransformer:
@@ -85,11 +101,7 @@ def families(preset: str, classification: bool, n_rows: int, n_features: int, ca
             **balance,
         },
         fixed={"categorical_features": categorical or None, "early_stopping": "auto", **seed},
-        seeds=(
-            {},
-            {"learning_rate": 0.05, "max_iter": 200, "max_leaf_nodes": min(15, max_leaf),
-             "min_samples_leaf": min(40, max_min_leaf), "l2_regularization": 1.0, "max_features": 0.8},
-        ),
+        seeds=({}, SLOW_BOOSTING),
     )
     sqrt_share = max(0.1, min(1.0, round(math.sqrt(n_features) / max(n_features, 1), 2)))
     forest_space = {
@@ -113,13 +125,30 @@ def families(preset: str, classification: bool, n_rows: int, n_features: int, ca
                         {"categorical": categorical})
     if preset == "fast":
         return [boosting, linear]
-    return [boosting, *forests, linear]
+    return [boosting, *forests, linear, _blend(boosting, linear, classification)]
+
+
+_MEMBERS = {"gradient boosting": "boosting", "linear": "linear"}
+
+
+def _blend(boosting: Family, linear: Family, classification: bool) -> Family:
+    """Boosting and linear averaged: both spaces, tuned together (``boosting:…``, ``linear:…``)."""
+    space = ConfigurationSpace()
+    for member in (boosting, linear):
+        space.add_configuration_space(_MEMBERS[member.name], ConfigurationSpace(member.space), delimiter=":")
+    seed = {f"boosting:{k}": v for k, v in SLOW_BOOSTING.items()}
+    return Family("blend", blend_classifier if classification else blend_regressor, space,
+                  {"boosting": boosting.fixed, "linear": linear.fixed}, seeds=(seed,))
 
 
 def build(preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None) -> tuple[ChoicePipeline, list[Any]]:
     """The TPOT search space of ``preset`` and its seed individuals, to be evaluated first."""
     chosen = families(preset, classification, n_rows, n_features, categorical, random_state)
-    nodes = [TabularNode(f.make, ConfigurationSpace(f.space), functools.partial(_parameters, f.fixed)) for f in chosen]
+    nodes = [
+        TabularNode(f.make, f.space if isinstance(f.space, ConfigurationSpace) else ConfigurationSpace(f.space),
+                    functools.partial(_parameters, f.fixed))
+        for f in chosen
+    ]
     space = ChoicePipeline(nodes)
     rng = np.random.default_rng(random_state)
     seeds = []
@@ -128,14 +157,32 @@ def build(preset: str, classification: bool, n_rows: int, n_features: int, categ
             individual = space.generate(rng)
             individual.node = node.generate(rng)
             defaults = dict(node.space.get_default_configuration())
-            individual.node.hyperparameters = {**defaults, **{k: v for k, v in overrides.items() if k in defaults}}
+            chosen_values = {k: _clip(node.space[k], v) for k, v in overrides.items() if k in defaults}
+            individual.node.hyperparameters = {**defaults, **chosen_values}
             seeds.append(individual)
     return space, seeds
 
 
+def _clip(hyperparameter: Any, value: Any) -> Any:
+    """``value`` moved inside a numeric hyperparameter's bounds (ranges shrink on small tables)."""
+    if hasattr(hyperparameter, "lower"):
+        return type(value)(min(max(value, hyperparameter.lower), hyperparameter.upper))
+    return value
+
+
 def _parameters(fixed: dict[str, Any], tuned: dict[str, Any]) -> dict[str, Any]:
-    """Estimator arguments: tuned values (``"none"`` meaning None) plus the family's fixed ones."""
-    return {**{k: (None if v == "none" else v) for k, v in tuned.items()}, **fixed}
+    """Estimator arguments: tuned values (``"none"`` meaning None) plus the family's fixed ones.
+
+    Names ``member:name`` go to that member's arguments (the blend's).
+    """
+    arguments = {k: v for k, v in fixed.items() if not isinstance(v, dict)}
+    members = {k: dict(v) for k, v in fixed.items() if isinstance(v, dict)}
+    for name, value in tuned.items():
+        value = None if value == "none" else value
+        member, _, inner = name.rpartition(":")
+        (members[member] if member else arguments)[inner] = value
+    return {**arguments, **members}
+
 
 
 class TabularIndividual(EstimatorNodeIndividual):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import logging
 import re
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pandas as pd
 from sklearn.base import clone
@@ -17,9 +16,6 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
-from tpot import TPOTEstimator
-from tpot.evolvers import BaseEvolver
-from tpot.objectives import complexity_scorer
 
 from automl.data import Dataset
 from automl.errors import SearchFailedError, WorkerLostError
@@ -31,7 +27,19 @@ from automl.task_type import TaskSpec
 log = logging.getLogger(__name__)
 
 LEADERBOARD_SIZE = 10
-_FAILED = ("INVALID", "TIMEOUT")
+FAILED = ("INVALID", "TIMEOUT")
+
+
+@dataclass
+class Progress:
+    """One generation's summary, as reported to ``on_generation``."""
+
+    generation: int
+    evaluated: int
+    failed: int
+    best_score: float | None
+    elapsed: float
+    time_left: float
 
 
 @dataclass(frozen=True)
@@ -62,18 +70,6 @@ MIN_SEARCH = 5.0
 
 
 @dataclass
-class Progress:
-    """One generation's summary, as reported to ``on_generation``."""
-
-    generation: int
-    evaluated: int
-    failed: int
-    best_score: float | None
-    elapsed: float
-    time_left: float
-
-
-@dataclass
 class FitResult:
     """The fitted model and everything the search learned on the way."""
 
@@ -100,6 +96,11 @@ def fit(
     on_generation: Callable[[Progress], None] | None = None,
 ) -> FitResult:
     """Search for the best pipeline on ``dataset`` within ``budget``, using ``client``'s workers."""
+    # TPOT takes seconds to import; only the process that searches pays for it.
+    from tpot import TPOTEstimator
+
+    from automl.evolver import GuidedEvolver, complexity_scorer
+
     started = time.monotonic()
     y = dataset.target
     encoder = LabelEncoder().fit(y) if task.is_classification else None
@@ -218,7 +219,7 @@ def _tidy(evaluated: pd.DataFrame, objective: str) -> pd.DataFrame:
     """TPOT's table of evaluations: pipelines as text, scores as numbers, failures in Status."""
     frame = evaluated.copy()
     frame.insert(0, "Pipeline", [_one_line(ind.export_pipeline()) if ind is not None else "" for ind in frame["Individual"]])
-    frame.insert(1, "Status", frame[objective].where(frame[objective].isin(_FAILED), "OK"))
+    frame.insert(1, "Status", frame[objective].where(frame[objective].isin(FAILED), "OK"))
     for column in (objective, "complexity_scorer"):
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
@@ -245,49 +246,3 @@ def _pareto(valid: pd.DataFrame, objective: str) -> pd.DataFrame:
         frame = frame[frame["Pareto_Front"] == 1]
     columns = [c for c in ("Pipeline", objective, "complexity_scorer", "Generation") if c in frame.columns]
     return frame[columns].sort_values(objective, ascending=False).reset_index(drop=True)
-
-
-def _best_so_far(evaluated: pd.DataFrame, objective: str) -> float | None:
-    scores = pd.to_numeric(evaluated[objective], errors="coerce").dropna()
-    return float(scores.max()) if len(scores) else None
-
-
-class GuidedEvolver(BaseEvolver):
-    """TPOT's evolver, starting from ``seeds`` and reporting after every generation's evaluations."""
-
-    def __init__(
-        self,
-        *args,
-        individual_generator: Iterator[Any],
-        seeds: list[Any],
-        on_generation: Callable[[Progress], None] | None,
-        deadline: float,
-        **kwargs,
-    ):
-        super().__init__(*args, individual_generator=itertools.chain(seeds, individual_generator), **kwargs)
-        self._on_generation = on_generation
-        self._deadline = deadline
-        self._started = time.monotonic()
-        self.finished = self._started
-
-    def optimize(self, *args, **kwargs):
-        super().optimize(*args, **kwargs)
-        self.finished = time.monotonic()
-
-    def evaluate_population(self):
-        super().evaluate_population()
-        if self._on_generation is None:
-            return
-        table = self.population.evaluated_individuals
-        objective = self.objective_names[0]
-        now = time.monotonic()
-        self._on_generation(
-            Progress(
-                generation=self.generation,
-                evaluated=len(table),
-                failed=int(table[objective].isin(_FAILED).sum()),
-                best_score=_best_so_far(table, objective),
-                elapsed=now - self._started,
-                time_left=max(0.0, self._deadline - now),
-            )
-        )

@@ -12,7 +12,7 @@ def test_train_help_explains_every_option_and_its_default():
     for option in ("--data", "--target", "--task", "--metric", "--time-left", "--generations",
                    "--population-size", "--search-space", "--model-name", "--parallel-mode"):
         assert option in out.stdout
-    assert "TPOT__TIME_LEFT or 600" in out.stdout
+    assert "TPOT__TIME_LEFT or 600" in " ".join(out.stdout.split())
 
 
 def test_invalid_option_values_fail_before_training():

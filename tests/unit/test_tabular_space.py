@@ -40,8 +40,23 @@ def test_seeds_are_each_familys_defaults_and_all_fit_with_category_codes(preset)
         assert pipeline.predict_proba(preprocessor.transform(unseen)).shape == (3, 2)
     boosting = seeds[0].export_pipeline()
     assert list(boosting.categorical_features) == codes  # native categories, not one-hot
-    linear = seeds[-1].export_pipeline()
-    assert linear.named_steps["encode"].transformers[0][2] == codes
+    linear = next(s for s in seeds if s.unique_id().startswith("linear_classifier")).export_pipeline()
+    assert linear.named_steps["encode"].transformers[0][2] == codes  # one-hot for linear models
+
+
+def test_the_blend_tunes_both_members_and_averages_them():
+    frame, target = _table()
+    preprocessor = build_preprocessor(frame, "ordinal").fit(frame)
+    matrix, codes = preprocessor.transform(frame), category_codes(preprocessor)
+    _, seeds = tabular_space.build("default", True, len(frame), matrix.shape[1], codes, random_state=0)
+    blend = next(s for s in seeds if s.unique_id().startswith("blend_classifier")).export_pipeline()
+    boosting, linear = (estimator for _, estimator in blend.estimators)
+    assert boosting.learning_rate == tabular_space.SLOW_BOOSTING["learning_rate"]
+    assert boosting.min_samples_leaf == 6  # the seed's 20, clipped to what 120 rows allow
+    assert list(boosting.categorical_features) == codes and linear.named_steps["model"].C == 1.0
+    proba = blend.fit(matrix, target).predict_proba(matrix)
+    fitted = [member.predict_proba(matrix) for member in blend.estimators_]
+    assert np.allclose(proba, (fitted[0] + fitted[1]) / 2)
 
 
 def test_ranges_are_bounded_by_the_number_of_rows():
