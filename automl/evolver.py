@@ -17,6 +17,10 @@ from tpot.objectives.complexity import calculate_model_complexity
 
 from automl.train import FAILED, Progress
 
+# Seconds kept before the deadline, in typical evaluation durations: what is still running
+# when the search stops, plus the chosen pipeline's fit on the training and on all rows.
+RESERVE_PER_EVALUATION = 1.5
+
 def complexity_scorer(estimator: Any, X: Any = None, y: Any = None) -> float:
     """TPOT's complexity (learned parameters), summed over a voting ensemble's members."""
     if isinstance(estimator, (VotingClassifier, VotingRegressor)):
@@ -30,22 +34,33 @@ def _best_so_far(evaluated: pd.DataFrame, objective: str) -> float | None:
 
 
 class GuidedEvolver(BaseEvolver):
-    """TPOT's evolver, starting from ``seeds`` and reporting after every generation's evaluations."""
+    """TPOT's evolver: seeds first, a search that stops in time for the final fits, progress reports.
+
+    ``deadline`` (a ``time.time()`` value) is when the final fits must be done. After every
+    generation the search's own stop time moves to leave room for what is still running then
+    and for the final fits, both sized by how long evaluations have taken so far.
+    """
 
     def __init__(
         self,
         *args,
         individual_generator: Iterator[Any],
+        initial_population_size: int,
         seeds: list[Any],
         on_generation: Callable[[Progress], None] | None,
         deadline: float,
         **kwargs,
     ):
-        super().__init__(*args, individual_generator=itertools.chain(seeds, individual_generator), **kwargs)
+        # TPOT submits a generation's pipelines from the end of its list: seeds go last to be evaluated first.
+        randoms = max(0, initial_population_size - len(seeds))
+        ordered = itertools.chain(itertools.islice(individual_generator, randoms), seeds, individual_generator)
+        super().__init__(
+            *args, individual_generator=ordered, initial_population_size=randoms + len(seeds), **kwargs
+        )
         self._on_generation = on_generation
         self._deadline = deadline
-        self._started = time.monotonic()
-        self.finished = self._started
+        self._started = time.time()
+        self.finished = time.monotonic()
 
     def optimize(self, *args, **kwargs):
         super().optimize(*args, **kwargs)
@@ -53,11 +68,14 @@ class GuidedEvolver(BaseEvolver):
 
     def evaluate_population(self):
         super().evaluate_population()
+        table = self.population.evaluated_individuals
+        stop = self._deadline - RESERVE_PER_EVALUATION * _typical_duration(table)
+        self.scheduled_timeout_time = min(getattr(self, "scheduled_timeout_time", stop), stop)
+        self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
         if self._on_generation is None:
             return
-        table = self.population.evaluated_individuals
         objective = self.objective_names[0]
-        now = time.monotonic()
+        now = time.time()
         self._on_generation(
             Progress(
                 generation=self.generation,
@@ -65,6 +83,14 @@ class GuidedEvolver(BaseEvolver):
                 failed=int(table[objective].isin(FAILED).sum()),
                 best_score=_best_so_far(table, objective),
                 elapsed=now - self._started,
-                time_left=max(0.0, self._deadline - now),
+                time_left=max(0.0, self.scheduled_timeout_time - now),
             )
         )
+
+
+def _typical_duration(table: pd.DataFrame) -> float:
+    """Seconds a pipeline evaluation has taken (75th percentile), 1 s before any finished."""
+    if "Completed Timestamp" not in table:
+        return 1.0
+    durations = (table["Completed Timestamp"] - table["Submitted Timestamp"]).dropna()
+    return float(durations.quantile(0.75)) if len(durations) else 1.0

@@ -62,11 +62,9 @@ class Budget:
         return self.deadline - time.time()
 
 
-# Share of the remaining time kept back from the search for fitting the chosen pipeline,
-# and the bounds of that reserve in seconds.
-REFIT_SHARE, REFIT_MIN, REFIT_MAX = 0.08, 2.0, 60.0
-# Shortest search worth starting, seconds (enough for the seeds on small tables).
-MIN_SEARCH = 5.0
+# Shortest search worth starting, seconds (enough for the seeds on small tables), and the
+# share of the time kept for the final fits until evaluation times are known.
+MIN_SEARCH, FIRST_RESERVE = 5.0, 0.15
 
 
 @dataclass
@@ -115,8 +113,11 @@ def fit(
     preprocessor = build_preprocessor(X_train, plan.categories).fit(X_train, y_train)
     matrix = preprocessor.transform(X_train)
     search_space, seeds = plan.build(Encoding(encoded_columns(preprocessor), category_codes(preprocessor)))
-    available = budget.seconds_left()
-    search_seconds = max(MIN_SEARCH, available - min(REFIT_MAX, max(REFIT_MIN, REFIT_SHARE * available)))
+    # Until evaluation times are known, keep a share of the time for the final fits; no single
+    # evaluation may take more than a quarter of the search.
+    search_seconds = max(MIN_SEARCH, (1 - FIRST_RESERVE) * budget.seconds_left())
+    per_run_limit = min(budget.per_run_limit, max(MIN_SEARCH, search_seconds / 4))
+    workers = len(client.cluster.workers)
 
     estimator = TPOTEstimator(
         search_space=search_space,
@@ -124,17 +125,18 @@ def fit(
         scorers_weights=[1.0, -1.0],
         classification=task.is_classification,
         cv=budget.cv_folds,
-        population_size=budget.population_size or population_for(len(client.cluster.workers)),
+        population_size=budget.population_size or population_for(workers),
+        initial_population_size=len(seeds) + 2 * workers,
         generations=budget.generations,
         max_time_mins=search_seconds / 60,
-        max_eval_time_mins=budget.per_run_limit / 60,
-        n_jobs=len(client.cluster.workers),
+        max_eval_time_mins=per_run_limit / 60,
+        n_jobs=workers,
         client=client,
         verbose=0,
         random_state=budget.random_state,
     )
     estimator._evolver = functools.partial(
-        GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=time.monotonic() + search_seconds
+        GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=budget.deadline
     )
     workers_before = _workers(client)
     try:

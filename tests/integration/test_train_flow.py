@@ -118,7 +118,7 @@ def test_the_budget_covers_the_whole_run_and_the_seeds_are_evaluated_first(store
                                    time_left=budget, generations=10_000, search_space="default"))
     assert result.timings["total"] <= 1.1 * budget, result.timings
     path = MlflowClient(stores["tracking_uri"]).download_artifacts(result.mlflow_run_id, "automl/evaluated_individuals.parquet")
-    evaluated = pd.read_parquet(path)
+    evaluated = pd.read_parquet(path).sort_values("Submitted Timestamp")
     seeds = evaluated.head(2)
     assert seeds["Pipeline"].str.startswith("HistGradientBoostingClassifier(").all(), seeds["Pipeline"].to_list()
     assert (seeds["Status"] == "OK").all()

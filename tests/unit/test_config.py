@@ -11,7 +11,7 @@ def test_defaults_match_the_documented_values():
     assert settings.tpot.population_size is None  # sized from the cluster at fit time
     assert settings.tpot.time_left == 600
     assert settings.tpot.per_run_limit == 60
-    assert settings.tpot.cv_folds == 5
+    assert settings.tpot.cv_folds is None  # chosen from the budget
     assert settings.tpot.memory_limit_mb == 3072
     assert settings.parallel_mode == "local"
     assert settings.enable_fallback is True
@@ -51,6 +51,16 @@ def test_request_fields_override_settings_and_unset_fields_fall_back(monkeypatch
     assert request.parallel_mode == "local"
     assert request.search_space == "default"
     assert request.model_name == "automl-x"
+
+
+def test_short_budgets_default_to_three_folds(monkeypatch):
+    def folds(**fields):
+        return TrainingRequest(dataset_uri="x.csv", target_column="y", **fields).resolve(Settings()).cv_folds
+
+    assert (folds(time_left=60), folds(time_left=300), folds(time_left=301)) == (3, 3, 5)
+    assert folds(time_left=60, cv_folds=10) == 10
+    monkeypatch.setenv("TPOT__CV_FOLDS", "4")
+    assert folds(time_left=60) == 4
 
 
 def test_s3_storage_options_carry_endpoint_and_keys(monkeypatch):
