@@ -39,6 +39,9 @@ def start_local_cluster(n_workers: int, memory_limit_mb: int, env: dict[str, str
         host="127.0.0.1",
         dashboard_address="127.0.0.1:0",
         env=env or {},
+        # Import TPOT and scikit-learn on every worker while the cluster starts, in parallel,
+        # rather than one worker after the other once the search has begun.
+        preload=["automl.evolver"],
     )
     log.info("Started LocalCluster %s: %d workers, %d MiB each.", cluster.scheduler_address, n_workers, memory_limit_mb)
     return cluster

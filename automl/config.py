@@ -29,7 +29,7 @@ class TpotSettings(BaseModel):
     time_left: int = Field(600, ge=10, le=7 * 24 * 3600, description="Wall-clock budget of a training run (load, search, final fit, registration), seconds.")
     per_run_limit: int = Field(60, ge=1, le=24 * 3600, description="Time limit of one pipeline evaluation, seconds.")
     cv_folds: int | None = Field(
-        None, ge=2, le=20, description="Cross-validation folds; default 3 for budgets up to 5 minutes (twice the evaluations), else 5."
+        None, ge=2, le=20, description="Cross-validation folds; default 5, or 3 from 20,000 rows on (cheaper evaluations)."
     )
     config_dict: str = Field("default", description="Search-space preset (see automl.search_space.PRESETS).")
     n_jobs: int | None = Field(None, ge=1, le=256, description="Dask workers for local mode; default one per core, at most 8.")

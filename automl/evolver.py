@@ -20,6 +20,9 @@ from automl.train import FAILED, Progress
 # Seconds kept before the deadline, in typical evaluation durations: what is still running
 # when the search stops, plus the chosen pipeline's fit on the training and on all rows.
 RESERVE_PER_EVALUATION = 1.5
+# Time for the ensemble of the best pipelines (their out-of-fold predictions, two rounds on
+# two workers), in typical evaluation durations and at most this share of the budget.
+ENSEMBLE_EVALUATIONS, ENSEMBLE_MAX_SHARE = 2.0, 0.2
 
 def complexity_scorer(estimator: Any, X: Any = None, y: Any = None) -> float:
     """TPOT's complexity (learned parameters), summed over a voting ensemble's members."""
@@ -69,7 +72,9 @@ class GuidedEvolver(BaseEvolver):
     def evaluate_population(self):
         super().evaluate_population()
         table = self.population.evaluated_individuals
-        stop = self._deadline - RESERVE_PER_EVALUATION * _typical_duration(table)
+        typical = _typical_duration(table)
+        ensemble_share = min(ENSEMBLE_EVALUATIONS * typical, ENSEMBLE_MAX_SHARE * (self._deadline - self._started))
+        stop = self._deadline - RESERVE_PER_EVALUATION * typical - ensemble_share
         self.scheduled_timeout_time = min(getattr(self, "scheduled_timeout_time", stop), stop)
         self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
         if self._on_generation is None:

@@ -79,7 +79,7 @@ class TrainingRequest(BaseModel):
     parallel_mode: Literal["auto", "local", "distributed", "off"] = Field(
         "auto", title="Parallel mode", description="auto: TPOT_PARALLEL_MODE (default local)."
     )
-    cv_folds: int | None = Field(None, ge=2, le=20, title="CV folds", description="Default: TPOT__CV_FOLDS, else 3 for budgets up to 5 minutes and 5 above.")
+    cv_folds: int | None = Field(None, ge=2, le=20, title="CV folds", description="Default: TPOT__CV_FOLDS, else 5 (3 from 20,000 rows on).")
     search_space: Literal["auto", SearchSpacePreset] = Field(
         "auto", title="Search space", description="Preset; auto: TPOT__CONFIG_DICT (default 'default'). 'fast' for quick runs."
     )
@@ -104,23 +104,27 @@ class TrainingRequest(BaseModel):
     def resolve(self, settings: Settings) -> "TrainingRequest":
         """Fill every unset field from ``settings``; the request's own values win."""
         tpot = settings.tpot
-        time_left = self.time_left or tpot.time_left
         return self.model_copy(
             update={
                 "generations": self.generations or tpot.generations,
                 "population_size": self.population_size or tpot.population_size,
-                "time_left": time_left,
+                "time_left": self.time_left or tpot.time_left,
                 "per_run_limit": self.per_run_limit or tpot.per_run_limit,
                 "parallel_mode": settings.parallel_mode if self.parallel_mode == "auto" else self.parallel_mode,
-                "cv_folds": self.cv_folds or tpot.cv_folds or (3 if time_left <= SHORT_BUDGET else 5),
+                "cv_folds": self.cv_folds or tpot.cv_folds,
                 "search_space": tpot.config_dict if self.search_space == "auto" else self.search_space,
                 "model_name": self.model_name or default_model_name(self.dataset_uri),
             }
         )
 
 
-# Budgets up to this many seconds default to 3-fold cross-validation.
-SHORT_BUDGET = 300
+    def with_folds_for(self, n_rows: int) -> "TrainingRequest":
+        """The request with ``cv_folds`` set: 5, or 3 from ``LARGE_TABLE`` rows on, unless given."""
+        return self if self.cv_folds else self.model_copy(update={"cv_folds": 3 if n_rows >= LARGE_TABLE else 5})
+
+
+# Tables with at least this many rows default to 3-fold cross-validation.
+LARGE_TABLE = 20_000
 
 
 def default_model_name(dataset_uri: str) -> str:

@@ -17,6 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 
+from automl import ensemble
 from automl.data import Dataset
 from automl.errors import SearchFailedError, WorkerLostError
 from automl.model import DecodeLabels
@@ -160,23 +161,30 @@ def fit(
         _raise_if_workers_lost(client, workers_before, dataset.name)
         raise SearchFailedError(f"The search on {dataset.name!r} produced no valid pipeline.")
 
-    searched = estimator.fitted_pipeline_
+    searched, cv_score = estimator.fitted_pipeline_, float(estimator.selected_best_score[objective])
+    refit_seconds = time.monotonic() - estimator._evolver_instance.finished
+    candidates = _best_distinct(estimator.evaluated_individuals, objective, ensemble.CANDIDATES)
+    oof_seconds = budget.seconds_left() - 2 * len(candidates) * refit_seconds - 1
+    chosen = ensemble.select(candidates, matrix, y_train, estimator.cv_gen, task.metric, task.is_classification, client, oof_seconds)
+    if chosen is not None:
+        log.info("Ensemble of %d pipelines (weights %s): CV %.4f, best single %.4f.",
+                 len(chosen.weights), chosen.weights, chosen.score, chosen.best_single_score)
+        searched, cv_score = chosen.model.fit(matrix, y_train), chosen.score
     scored = Pipeline([("preprocess", preprocessor), ("model", searched)])
     holdout_score = float(get_scorer(task.metric)(scored, X_hold, y_hold))
-    refit_seconds = time.monotonic() - estimator._evolver_instance.finished
     final_rows = len(X_train)
-    if budget.seconds_left() > 1.5 * refit_seconds * (1 + budget.holdout_fraction) + 1:
+    members = len(chosen.weights) if chosen is not None else 1
+    if budget.seconds_left() > 1.5 * members * refit_seconds * (1 + budget.holdout_fraction) + 1:
         # Scored on the holdout; now learn from every row, as the budget allows.
         scored = clone(scored).fit(dataset.features, y_codes)
         searched, final_rows = scored.named_steps["model"], len(y_codes)
     final = scored if encoder is None else Pipeline(
         [("preprocess", scored.named_steps["preprocess"]), ("model", DecodeLabels(searched, encoder.classes_))]
     )
-    best = estimator.selected_best_score
     result = FitResult(
         model=final,
         best_pipeline=_one_line(searched),
-        cv_score=float(best[objective]),
+        cv_score=cv_score,
         holdout_score=holdout_score,
         objective=objective,
         leaderboard=_leaderboard(valid, objective),
@@ -197,6 +205,19 @@ def fit(
 def population_for(workers: int) -> int:
     """Pipelines per generation: enough to keep every worker busy for several rounds."""
     return max(16, min(64, 8 * workers))
+
+
+def _best_distinct(evaluated: pd.DataFrame, objective: str, n: int) -> list[Any]:
+    """The ``n`` best distinct pipelines (unfitted), best first, in TPOT's order of selection."""
+    scores = pd.to_numeric(evaluated[objective], errors="coerce")
+    ranked = evaluated.assign(_score=scores).dropna(subset=["_score"])
+    ranked = ranked.sort_values(["_score", "complexity_scorer"], ascending=[False, True])
+    found: dict[str, Any] = {}
+    for individual in ranked["Individual"]:
+        found.setdefault(individual.unique_id(), individual)
+        if len(found) == n:
+            break
+    return [individual.export_pipeline() for individual in found.values()]
 
 
 def _workers(client: Any) -> set[str]:

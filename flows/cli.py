@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="pipelines per generation (default: TPOT__POPULATION_SIZE, else 8 per Dask worker, 16 to 64)")
     train.add_argument("--per-run-limit", type=int, default=None, metavar="SECONDS",
                        help="time limit of one pipeline evaluation (default: TPOT__PER_RUN_LIMIT or 60)")
-    train.add_argument("--cv-folds", type=int, default=None, help="cross-validation folds (default: TPOT__CV_FOLDS, else 3 for budgets up to 300 s, 5 above)")
+    train.add_argument("--cv-folds", type=int, default=None, help="cross-validation folds (default: TPOT__CV_FOLDS, else 5; 3 from 20,000 rows on)")
     train.add_argument("--search-space", choices=get_args(SearchSpacePreset), default=None,
                        help="search-space preset (default: TPOT__CONFIG_DICT or 'default'); 'fast' for quick runs")
     train.add_argument("--parallel-mode", choices=["local", "distributed", "off"], default=None,

@@ -114,6 +114,7 @@ def _train(request: TrainingRequest) -> TrainingResult:
     request = request.resolve(settings)
     deadline = (_CALLED_AT.get() or time.time()) + request.time_left
     dataset = load_dataset(request, settings)
+    request = request.with_folds_for(len(dataset.target))
     spec = infer_task(dataset, request)
     space = build_search_space(request, spec, dataset)
     clock.lap("prepare")

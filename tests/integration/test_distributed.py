@@ -175,7 +175,7 @@ def test_worker_killed_mid_search_still_produces_a_model(stores, dataset_path, d
 
     killer = threading.Thread(target=kill_a_worker, daemon=True)
     killer.start()
-    result = train(_request(dataset_path, parallel_mode="distributed", time_left=30, generations=4))
+    result = train(_request(dataset_path, parallel_mode="distributed", time_left=40, generations=4))
     killer.join(timeout=5)
     assert killed, "no worker was killed: the search never used both workers"
     assert not psutil.pid_exists(killed["pid"]) or psutil.Process(killed["pid"]).status() == psutil.STATUS_ZOMBIE

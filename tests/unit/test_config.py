@@ -11,7 +11,7 @@ def test_defaults_match_the_documented_values():
     assert settings.tpot.population_size is None  # sized from the cluster at fit time
     assert settings.tpot.time_left == 600
     assert settings.tpot.per_run_limit == 60
-    assert settings.tpot.cv_folds is None  # chosen from the budget
+    assert settings.tpot.cv_folds is None  # chosen from the table's size
     assert settings.tpot.memory_limit_mb == 3072
     assert settings.parallel_mode == "local"
     assert settings.enable_fallback is True
@@ -53,23 +53,12 @@ def test_request_fields_override_settings_and_unset_fields_fall_back(monkeypatch
     assert request.model_name == "automl-x"
 
 
-def test_short_budgets_default_to_three_folds(monkeypatch):
-    def folds(**fields):
-        return TrainingRequest(dataset_uri="x.csv", target_column="y", **fields).resolve(Settings()).cv_folds
+def test_large_tables_default_to_three_folds(monkeypatch):
+    def folds(n_rows, **fields):
+        request = TrainingRequest(dataset_uri="x.csv", target_column="y", **fields).resolve(Settings())
+        return request.with_folds_for(n_rows).cv_folds
 
-    assert (folds(time_left=60), folds(time_left=300), folds(time_left=301)) == (3, 3, 5)
-    assert folds(time_left=60, cv_folds=10) == 10
+    assert (folds(3_000), folds(19_999), folds(20_000)) == (5, 5, 3)
+    assert folds(50_000, cv_folds=10) == 10
     monkeypatch.setenv("TPOT__CV_FOLDS", "4")
-    assert folds(time_left=60) == 4
-
-
-def test_s3_storage_options_carry_endpoint_and_keys(monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9000")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t-value")
-    settings = Settings()
-    assert settings.storage_options("data/local.csv") == {}
-    options = settings.storage_options("s3://bucket/table.parquet")
-    assert options["client_kwargs"] == {"endpoint_url": "http://127.0.0.1:9000"}
-    assert options["secret"] == "s3cr3t-value"
-    assert "s3cr3t-value" not in repr(settings)
+    assert folds(50_000) == 4
