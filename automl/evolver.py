@@ -22,7 +22,7 @@ from automl.train import FAILED, Progress
 RESERVE_PER_EVALUATION = 1.5
 # Time for the ensemble of the best pipelines (their out-of-fold predictions, two rounds on
 # two workers), in typical evaluation durations and at most this share of the budget.
-ENSEMBLE_EVALUATIONS, ENSEMBLE_MAX_SHARE = 2.0, 0.2
+ENSEMBLE_EVALUATIONS, ENSEMBLE_MAX_SHARE = 2.0, 0.1
 
 def complexity_scorer(estimator: Any, X: Any = None, y: Any = None) -> float:
     """TPOT's complexity (learned parameters), summed over a voting ensemble's members."""
@@ -54,9 +54,10 @@ class GuidedEvolver(BaseEvolver):
         deadline: float,
         **kwargs,
     ):
-        # TPOT submits a generation's pipelines from the end of its list: seeds go last to be evaluated first.
+        # TPOT submits a generation's pipelines from the end of its list: seeds go last, in
+        # reverse, to be evaluated first and in their order.
         randoms = max(0, initial_population_size - len(seeds))
-        ordered = itertools.chain(itertools.islice(individual_generator, randoms), seeds, individual_generator)
+        ordered = itertools.chain(itertools.islice(individual_generator, randoms), reversed(seeds), individual_generator)
         super().__init__(
             *args, individual_generator=ordered, initial_population_size=randoms + len(seeds), **kwargs
         )

@@ -33,7 +33,7 @@ def retry_infrastructure_only(task: Any, task_run: Any, state: Any) -> bool:
 
 # Seconds kept from the budget for what follows the fit: closing the cluster, writing
 # artifacts, logging and registering the model in MLflow.
-REGISTRATION_RESERVE = 8.0
+REGISTRATION_RESERVE = 6.0
 
 IO_POLICY: dict[str, Any] = dict(
     retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_infrastructure_only, cache_policy=NO_CACHE
