@@ -170,6 +170,12 @@ def fit(
         log.info("Ensemble of %d pipelines (weights %s): CV %.4f, best single %.4f.",
                  len(chosen.weights), chosen.weights, chosen.score, chosen.best_single_score)
         searched, cv_score = chosen.model.fit(matrix, y_train), chosen.score
+    leaderboard = _leaderboard(valid, objective)
+    if chosen is not None:
+        top = pd.DataFrame({"rank": [0], "pipeline": [_one_line(searched)], "cv_score": [cv_score],
+                            "complexity": [float(complexity_scorer(searched))], "generation": pd.array([None], dtype="Int64")})
+        leaderboard = pd.concat([top, leaderboard], ignore_index=True).head(LEADERBOARD_SIZE)
+        leaderboard["rank"] = range(1, len(leaderboard) + 1)
     scored = Pipeline([("preprocess", preprocessor), ("model", searched)])
     holdout_score = float(get_scorer(task.metric)(scored, X_hold, y_hold))
     final_rows = len(X_train)
@@ -187,7 +193,7 @@ def fit(
         cv_score=cv_score,
         holdout_score=holdout_score,
         objective=objective,
-        leaderboard=_leaderboard(valid, objective),
+        leaderboard=leaderboard,
         pareto_front=_pareto(valid, objective),
         evaluated=evaluated,
         n_train=len(X_train),
