@@ -51,6 +51,7 @@ def summary(request: TrainingRequest, dataset: Dataset, spec: TaskSpec, fitted: 
         "scores": {"cv": fitted.cv_score, "holdout": fitted.holdout_score, "n_train": fitted.n_train, "n_holdout": fitted.n_holdout,
                    "final_model_rows": fitted.final_rows},
         "best_pipeline": fitted.best_pipeline,
+        "ensemble": fitted.ensemble,
         "n_evaluated": len(fitted.evaluated),
         "parallel": {"requested": parallel.requested, "effective": parallel.effective, "fallback_reason": parallel.fallback_reason},
     }
@@ -62,6 +63,7 @@ def metrics(fitted: FitResult, dataset: Dataset, timings: dict[str, float]) -> d
         "cv_score": fitted.cv_score,
         "holdout_score": fitted.holdout_score,
         "n_evaluated": float(len(fitted.evaluated)),
+        "ensemble_members": float(fitted.ensemble["members"] if fitted.ensemble else 1),
         "n_rows": float(len(dataset.target)),
         "n_rows_dropped": float(dataset.n_rows_dropped),
         **{f"seconds_{name}": value for name, value in {**fitted.timings, **timings}.items()},

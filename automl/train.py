@@ -84,6 +84,7 @@ class FitResult:
     n_holdout: int
     final_rows: int
     timings: dict[str, float] = field(default_factory=dict)
+    ensemble: dict[str, Any] | None = None
 
 
 def fit(
@@ -199,6 +200,10 @@ def fit(
         n_train=len(X_train),
         n_holdout=len(X_hold),
         final_rows=final_rows,
+        ensemble=None if chosen is None else {
+            "members": len(chosen.weights), "weights": {str(k): v for k, v in chosen.weights.items()},
+            "cv_score": chosen.score, "best_single_cv_score": chosen.best_single_score,
+        },
         timings={"search": searched_for, "total_fit": time.monotonic() - started},
     )
     log.info(

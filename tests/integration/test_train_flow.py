@@ -74,6 +74,7 @@ def test_binary_table_with_strings_and_gaps_is_trained_registered_and_served(sto
     assert run.data.tags["dataset_fingerprint"] == result.dataset_fingerprint
     assert run.data.tags["prefect_flow_run_id"]
     assert run.data.metrics["holdout_score"] == pytest.approx(result.holdout_score)
+    assert run.data.metrics["ensemble_members"] >= 1  # 1: a single pipeline was kept
     assert run.data.params["target_column"] == "Status"
     logged = {a.path for a in client.list_artifacts(result.mlflow_run_id, "automl")}
     assert {"automl/model.joblib", "automl/leaderboard.json", "automl/pareto_front.json", "automl/summary.json",
