@@ -24,6 +24,7 @@ RESERVE_PER_EVALUATION = 1.5
 # two workers), in typical evaluation durations and at most this share of the budget.
 ENSEMBLE_EVALUATIONS, ENSEMBLE_MAX_SHARE = 2.0, 0.1
 
+
 def complexity_scorer(estimator: Any, X: Any = None, y: Any = None) -> float:
     """TPOT's complexity (learned parameters), summed over a voting ensemble's members."""
     if isinstance(estimator, (VotingClassifier, VotingRegressor)):

@@ -12,7 +12,7 @@ from automl.schemas import CustomSearchSpace, SearchSpacePreset
 log = logging.getLogger(__name__)
 
 # Our own presets (automl.tabular_space): "fast" tries gradient boosting and linear models,
-# "default" adds random forests and extra trees.
+# "default" adds random forests, extra trees and a boosting+linear blend.
 TABULAR_PRESETS = ("fast", "default")
 # Presets that TPOT itself defines; passed through by name.
 TPOT_TEMPLATES = ("linear-light", "linear", "graph-light", "graph")

@@ -201,5 +201,4 @@ class TabularNode(EstimatorNode):
     """TPOT's estimator node, producing :class:`TabularIndividual`."""
 
     def generate(self, rng=None):
-        individual = TabularIndividual(self.method, self.space, hyperparameter_parser=self.hyperparameter_parser, rng=rng)
-        return individual
+        return TabularIndividual(self.method, self.space, hyperparameter_parser=self.hyperparameter_parser, rng=rng)
