@@ -42,6 +42,7 @@ def start_local_cluster(n_workers: int, memory_limit_mb: int, env: dict[str, str
         # Import TPOT and scikit-learn on every worker while the cluster starts, in parallel,
         # rather than one worker after the other once the search has begun.
         preload=["automl.evolver"],
+        preload_nanny=["automl.nanny"],
     )
     log.info("Started LocalCluster %s: %d workers, %d MiB each.", cluster.scheduler_address, n_workers, memory_limit_mb)
     return cluster

@@ -57,7 +57,7 @@ ready_dask-scheduler() { [ -s "$SCHEDULER_FILE" ]; }
 start_dask-workers() {
   exec "$BIN/dask" worker --scheduler-file "$SCHEDULER_FILE" --nworkers "$WORKERS" --nthreads 1 \
     --memory-limit "$WORKER_MEMORY" --host 127.0.0.1 --no-dashboard \
-    --local-directory "$RUN_DIR/dask-worker-space"
+    --local-directory "$RUN_DIR/dask-worker-space" --preload-nanny automl.nanny
 }
 
 start_prefect-worker() {
