@@ -10,7 +10,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from distributed import Client, LocalCluster
 from distributed.core import Status
@@ -29,8 +29,13 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def start_local_cluster(n_workers: int, memory_limit_mb: int, env: dict[str, str] | None = None) -> LocalCluster:
-    """Worker processes on loopback, one thread each, each under ``memory_limit_mb``."""
+def start_local_cluster(
+    n_workers: int, memory_limit_mb: int, env: dict[str, str] | None = None, preload: Sequence[str] = ()
+) -> LocalCluster:
+    """Worker processes on loopback, one thread each, each under ``memory_limit_mb``.
+
+    Workers import TPOT and ``preload`` while the cluster starts.
+    """
     cluster = LocalCluster(
         n_workers=n_workers,
         threads_per_worker=1,
@@ -41,7 +46,7 @@ def start_local_cluster(n_workers: int, memory_limit_mb: int, env: dict[str, str
         env=env or {},
         # Import TPOT and scikit-learn on every worker while the cluster starts, in parallel,
         # rather than one worker after the other once the search has begun.
-        preload=["automl.evolver"],
+        preload=["automl.evolver", *preload],
         preload_nanny=["automl.nanny"],
     )
     log.info("Started LocalCluster %s: %d workers, %d MiB each.", cluster.scheduler_address, n_workers, memory_limit_mb)

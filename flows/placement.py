@@ -6,19 +6,24 @@ The policy, in order:
   it answers with at least one worker, within ``TPOT__CONNECT_TIMEOUT`` seconds. If it does
   not and ``ENABLE_AUTOML_FALLBACK`` is true, log one WARNING, count the fallback, and go on
   as ``local``; if false, fail with ClusterUnavailableError naming the address and the cause.
-- ``local``: start a LocalCluster owned by this run.
+- ``local``: start a LocalCluster owned by this run. A flow called from Python starts it
+  while Prefect starts the flow run (``cluster_started_early``): the temporary API takes
+  seconds in which the second core would sit idle.
 Clusters the run starts are closed when it ends, fails or is cancelled.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 from prefect.context import get_run_context
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from distributed import LocalCluster
 from prefect_dask import DaskTaskRunner
 
 from automl.cluster import check_scheduler, default_workers, scheduler_address, start_local_cluster
@@ -28,6 +33,11 @@ from automl.metrics import PARALLEL_FALLBACKS
 from automl.report import ParallelInfo
 
 log = logging.getLogger(__name__)
+
+# Modules local workers import while they start: the fit task's own (with Prefect).
+WORKER_PRELOAD = ["flows.train"]
+
+_EARLY_CLUSTER: ContextVar[Future[LocalCluster] | None] = ContextVar("early_cluster", default=None)
 
 
 @dataclass
@@ -70,10 +80,36 @@ def fit_placement(mode: ParallelMode, settings: Settings) -> Iterator[Placement]
                 yield Placement(ParallelInfo(requested=mode, effective="distributed"), runner)
             return
     with ExitStack() as stack:
-        workers = settings.tpot.n_jobs or default_workers()
-        cluster = stack.enter_context(start_local_cluster(workers, settings.tpot.memory_limit_mb, env=worker_env()))
+        early = _EARLY_CLUSTER.get()
+        cluster = stack.enter_context(early.result() if early is not None else local_cluster(settings))
         runner = stack.enter_context(DaskTaskRunner(cluster=cluster))
         yield Placement(ParallelInfo(requested=mode, effective="local", fallback_reason=fallback_reason), runner)
+
+
+def local_cluster(settings: Settings) -> LocalCluster:
+    """A LocalCluster for one run, sized by the settings."""
+    workers = settings.tpot.n_jobs or default_workers()
+    return start_local_cluster(workers, settings.tpot.memory_limit_mb, env=worker_env(), preload=WORKER_PRELOAD)
+
+
+@contextmanager
+def cluster_started_early(mode: ParallelMode, settings: Settings) -> Iterator[None]:
+    """In ``local`` mode, start the run's cluster now, in the background, for ``fit_placement`` to use.
+
+    The cluster is closed on exit, if the run did not get as far as using (and closing) it.
+    """
+    if mode != "local":
+        yield
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="automl-cluster-start") as pool:
+        future = pool.submit(local_cluster, settings)
+        token = _EARLY_CLUSTER.set(future)
+        try:
+            yield
+        finally:
+            _EARLY_CLUSTER.reset(token)
+            if future.exception() is None:
+                future.result().close()
 
 
 def find_cluster(settings: Settings) -> str:

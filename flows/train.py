@@ -8,6 +8,7 @@ errors only (never bad input); the fit has a timeout of its budget plus a grace 
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
@@ -23,7 +24,7 @@ from automl.errors import is_retryable
 from automl.schemas import TrainingRequest, TrainingResult, default_model_name
 from automl.storage import join
 from flows import ui
-from flows.placement import fit_placement
+from flows.placement import cluster_started_early, fit_placement
 
 
 def retry_infrastructure_only(task: Any, task_run: Any, state: Any) -> bool:
@@ -96,15 +97,27 @@ class BudgetedFlow(Flow):
     """A flow whose time budget starts when it is called, before Prefect's API is reached.
 
     Called from Python, starting Prefect's temporary API takes seconds that belong to the
-    run; a deployment's run starts its clock when the flow does.
+    run, and the local Dask cluster starts meanwhile; a deployment's run starts its clock
+    (and its cluster) when the flow does.
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         token = _CALLED_AT.set(time.time())
         try:
-            return super().__call__(*args, **kwargs)
+            with _cluster_for(kwargs.get("request", args[0] if args else None)):
+                return super().__call__(*args, **kwargs)
         finally:
             _CALLED_AT.reset(token)
+
+
+def _cluster_for(request: Any) -> AbstractContextManager:
+    """The run's local cluster, started early; nothing if ``request`` or the settings are invalid (the flow run says why)."""
+    try:
+        settings = Settings()
+        mode = TrainingRequest.model_validate(request).resolve(settings).parallel_mode
+    except ValueError:
+        return nullcontext()
+    return cluster_started_early(mode, settings)
 
 
 def _train(request: TrainingRequest) -> TrainingResult:
