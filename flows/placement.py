@@ -93,19 +93,19 @@ def local_cluster(settings: Settings) -> LocalCluster:
 
 
 @contextmanager
-def cluster_started_early(mode: ParallelMode, settings: Settings) -> Iterator[None]:
+def cluster_started_early(mode: ParallelMode, settings: Settings) -> Iterator[Future[LocalCluster] | None]:
     """In ``local`` mode, start the run's cluster now, in the background, for ``fit_placement`` to use.
 
     The cluster is closed on exit, if the run did not get as far as using (and closing) it.
     """
     if mode != "local":
-        yield
+        yield None
         return
     with ThreadPoolExecutor(1, thread_name_prefix="automl-cluster-start") as pool:
         future = pool.submit(local_cluster, settings)
         token = _EARLY_CLUSTER.set(future)
         try:
-            yield
+            yield future
         finally:
             _EARLY_CLUSTER.reset(token)
             if future.exception() is None:

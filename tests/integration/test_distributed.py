@@ -113,6 +113,24 @@ def test_workers_start_with_glibc_malloc_defaults(dask_stack):
     assert trim_threshold() is None  # nor was this process's environment changed for later workers
 
 
+def test_a_cluster_started_early_is_the_one_the_fit_uses_and_is_closed_after(monkeypatch):
+    from distributed.core import Status
+
+    from automl.config import Settings
+    from flows.placement import cluster_started_early, fit_placement
+
+    monkeypatch.setenv("TPOT__N_JOBS", "1")
+    settings = Settings()
+    with cluster_started_early("off", settings) as nothing:
+        assert nothing is None
+    with cluster_started_early("local", settings) as early:
+        with fit_placement("local", settings) as placement:
+            cluster = early.result()
+            assert placement.runner.client.scheduler.address == cluster.scheduler_address
+            assert placement.info.effective == "local"
+        assert cluster.status == Status.closed
+
+
 def _silent_port():
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
