@@ -1,17 +1,24 @@
-"""Greedy ensemble selection over the best pipelines' out-of-fold predictions.
+"""The final choice: the default configuration, the search's best pipeline, or an ensemble.
 
-After the search, the best few distinct pipelines predict each cross-validation fold they
-did not see (on the Dask workers, with the search's own folds). Members are then added one
-at a time, with repetition, as long as the average of their predictions scores better
-(Caruana et al., 2004). The result is a weighted soft-voting ensemble, kept only when its
-out-of-fold score beats the best single pipeline's.
+After the search, the best few distinct pipelines and the default configuration (the
+*incumbent*) predict each cross-validation fold they did not see, on the Dask workers and
+with other folds than the search's (the best pipeline was chosen on those: they favour it). From those predictions, members are added one at a time, with
+repetition, while the average of their predictions scores better (greedy ensemble
+selection, Caruana et al., 2004). The better of the search's best pipeline and that
+ensemble replaces the incumbent only if it beats it on the same folds by more than one
+standard error of the fold-by-fold differences: the best of many noisy cross-validation
+scores is biased upwards, the more so the more pipelines were tried, and a default that
+is as good within noise is the safer model. Without a default (TPOT's own spaces, custom
+spaces) the search's best pipeline is the incumbent.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,27 +35,93 @@ MAX_MEMBERS = 20
 
 
 @dataclass(frozen=True)
-class Ensemble:
-    """The chosen ensemble and how it compares with the best single pipeline."""
+class Choice:
+    """The chosen model (unfitted) and the comparison that chose it.
+
+    ``kind`` is "default", "best" (the search's best pipeline) or "ensemble"; ``scores``
+    holds each contender's mean fold score; ``margin`` and ``standard_error`` are those of
+    the challenger's fold-by-fold lead over the incumbent.
+    """
 
     model: Any
+    kind: str
     score: float
-    best_single_score: float
-    weights: dict[int, int]
+    scores: dict[str, float]
+    margin: float = 0.0
+    standard_error: float = 0.0
+    weights: dict[int, int] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        """The decision as recorded in ``summary.json``."""
+        found: dict[str, Any] = {"chosen": self.kind, "cv_scores": self.scores,
+                                 "margin": self.margin, "standard_error": self.standard_error}
+        if self.weights:
+            found |= {"members": len(self.weights), "weights": {str(k): v for k, v in self.weights.items()}}
+        return found
 
 
 def select(
-    pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, metric: str, classification: bool, client: Any, seconds: float
-) -> Ensemble | None:
-    """The best weighted ensemble of ``pipelines`` (best first), or None if none beats the first alone.
+    pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, metric: str, classification: bool, client: Any,
+    deadline: float, fit_seconds: float, default: Any | None = None,
+) -> Choice | None:
+    """The final model among ``pipelines`` (the search's best first), their ensemble and ``default``.
 
-    Out-of-fold predictions are computed on ``client``'s workers; those not ready within
-    ``seconds`` are left out.
+    Out-of-fold predictions are computed on ``client``'s workers, the best pipeline's and the
+    default's first; those not ready by ``deadline`` (a ``time.time()`` value) are left out,
+    and an ensemble is a contender only if its extra members (``fit_seconds`` each) can be
+    fitted by then. None when not even the best pipeline's predictions are ready (the
+    search's choice stands).
     """
-    if len(pipelines) < 2 or seconds <= 0:
+    contenders = list(pipelines)
+    incumbent = next((i for i, p in enumerate(contenders) if _same(p, default)), None)
+    if default is not None and incumbent is None:
+        contenders.insert(1, default)
+        incumbent = 1
+    seconds = deadline - time.time()
+    if len(contenders) < 2 or seconds <= 0:
+        log.info("Final choice skipped: %.1f s left for out-of-fold predictions.", seconds)
         return None
+    ready = _out_of_fold(contenders, X, y, cv, classification, client, seconds)
+    if 0 not in ready:
+        log.info("Final choice skipped: out-of-fold predictions not ready in %.1f s.", seconds)
+        return None
+    fold_scores = _fold_scorer(metric, y, [test for _, test in cv.split(X, y)], classification)
+    options = {"best": (fold_scores(ready[0]), contenders[0])}
+    counts = _greedy(ready, lambda values: float(fold_scores(values).mean()))
+    if len(counts) >= 2 and (len(counts) - 1) * fit_seconds < deadline - time.time():
+        average = sum(ready[i] * n for i, n in counts.items()) / sum(counts.values())
+        options["ensemble"] = (fold_scores(average), _voting([(i, contenders[i]) for i in sorted(counts)],
+                                                               [counts[i] for i in sorted(counts)], classification))
+    challenger = max(options, key=lambda kind: options[kind][0].mean())
+    held = "best"
+    if incumbent not in (None, 0) and incumbent in ready:
+        options["default"], held = (fold_scores(ready[incumbent]), contenders[incumbent]), "default"
+    lead = options[challenger][0] - options[held][0]
+    margin = float(lead.mean())
+    error = float(lead.std(ddof=1) / math.sqrt(len(lead))) if len(lead) > 1 else 0.0
+    kind = challenger if challenger != held and margin > error else held
+    scores = {name: float(values.mean()) for name, (values, _) in options.items()}
+    lead_text = f"; {challenger} leads {held} by {margin:.4f} ± {error:.4f}" if challenger != held else ""
+    log.info("Final choice: %s (mean fold scores %s%s).", kind, scores, lead_text)
+    return Choice(model=options[kind][1], kind=kind, score=scores[kind], scores=scores, margin=margin,
+                  standard_error=error, weights=dict(counts) if kind == "ensemble" else {})
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two unfitted estimators are the same class with the same parameters."""
+    if b is None or type(a) is not type(b):
+        return False
+    try:
+        return bool(a.get_params(deep=False) == b.get_params(deep=False))
+    except ValueError:  # parameters that are arrays
+        return False
+
+
+def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classification: bool, client: Any, seconds: float) -> dict[int, np.ndarray]:
+    """Each pipeline's out-of-fold predictions (probabilities for classifiers) ready within ``seconds``, by index."""
     method = "predict_proba" if classification else "predict"
-    data = client.scatter([X, y], hash=False)
+    # On every worker: scattered to one, all the tasks would queue there for the data.
+    data = client.scatter([X, y], hash=False, broadcast=True)
     futures = [client.submit(cross_val_predict, p, data[0], data[1], cv=cv, method=method, pure=False) for p in pipelines]
     try:
         wait(futures, timeout=seconds)
@@ -57,23 +130,15 @@ def select(
     ready = {i: f.result() for i, f in enumerate(futures) if f.status == "finished"}
     for future in futures:
         future.cancel()
-    if 0 not in ready or len(ready) < 2:
-        log.info("Ensemble skipped: %d of %d out-of-fold predictions ready in %.0f s.", len(ready), len(pipelines), seconds)
-        return None
-    score = _scorer(metric, y, classification)
-    counts, ensemble_score = _greedy(ready, score)
-    single = score(ready[0])
-    if len(counts) < 2 or ensemble_score <= single:
-        return None
-    members = [(f"member_{i}", clone(pipelines[i])) for i in sorted(counts)]
-    weights = [counts[i] for i in sorted(counts)]
-    model = (
-        VotingClassifier(members, voting="soft", weights=weights) if classification else VotingRegressor(members, weights=weights)
-    )
-    return Ensemble(model=model, score=ensemble_score, best_single_score=single, weights=dict(counts))
+    return ready
 
 
-def _greedy(predictions: dict[int, np.ndarray], score: Any) -> tuple[Counter, float]:
+def _voting(members: list[tuple[int, Any]], weights: list[int], classification: bool) -> Any:
+    named = [(f"member_{i}", clone(p)) for i, p in members]
+    return VotingClassifier(named, voting="soft", weights=weights) if classification else VotingRegressor(named, weights=weights)
+
+
+def _greedy(predictions: dict[int, np.ndarray], score: Any) -> Counter:
     """Members (with repetition) whose average scores best, added while the score improves."""
     chosen: Counter = Counter()
     total, best = 0.0, -np.inf
@@ -85,14 +150,21 @@ def _greedy(predictions: dict[int, np.ndarray], score: Any) -> tuple[Counter, fl
             break
         chosen[i] += 1
         total, best = total + predictions[i], trials[i]
-    return chosen, best
+    return chosen
 
 
-def _scorer(metric: str, y: np.ndarray, classification: bool) -> Any:
+def _fold_scorer(metric: str, y: np.ndarray, folds: list[np.ndarray], classification: bool) -> Any:
+    """Out-of-fold predictions → the metric on each fold, as the search scored them."""
+    classes = np.unique(y) if classification else None
+    per_fold = [(_scorer(metric, y[test], classes), test) for test in folds]
+    return lambda values: np.array([score(values[test]) for score, test in per_fold])
+
+
+def _scorer(metric: str, y: np.ndarray, classes: np.ndarray | None) -> Any:
+    """Predictions (probabilities for classifiers with ``classes``) → the metric against ``y``."""
     scorer = get_scorer(metric)
     rows = np.zeros((len(y), 0))
-    if classification:
-        classes = np.unique(y)
+    if classes is not None:
         return lambda values: scorer(_KnownProbabilities(values, classes), rows, y)
     return lambda values: scorer(_KnownValues(values), rows, y)
 

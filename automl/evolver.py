@@ -20,9 +20,9 @@ from automl.train import FAILED, Progress
 # Seconds kept before the deadline, in typical evaluation durations: what is still running
 # when the search stops, plus the chosen pipeline's fit on the training and on all rows.
 RESERVE_PER_EVALUATION = 1.5
-# Time for the ensemble of the best pipelines (their out-of-fold predictions, two rounds on
-# two workers), in typical evaluation durations and at most this share of the budget.
-ENSEMBLE_EVALUATIONS, ENSEMBLE_MAX_SHARE = 2.0, 0.1
+# Time for the final choice (out-of-fold predictions of the best pipelines and the default:
+# two rounds on two workers), in typical evaluation durations and at most this share of the budget.
+FINAL_CHOICE_EVALUATIONS, FINAL_CHOICE_MAX_SHARE = 2.0, 0.15
 
 
 def complexity_scorer(estimator: Any, X: Any = None, y: Any = None) -> float:
@@ -75,8 +75,8 @@ class GuidedEvolver(BaseEvolver):
         super().evaluate_population()
         table = self.population.evaluated_individuals
         typical = _typical_duration(table)
-        ensemble_share = min(ENSEMBLE_EVALUATIONS * typical, ENSEMBLE_MAX_SHARE * (self._deadline - self._started))
-        stop = self._deadline - RESERVE_PER_EVALUATION * typical - ensemble_share
+        final_choice = min(FINAL_CHOICE_EVALUATIONS * typical, FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
+        stop = self._deadline - RESERVE_PER_EVALUATION * typical - final_choice
         self.scheduled_timeout_time = min(getattr(self, "scheduled_timeout_time", stop), stop)
         self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
         if self._on_generation is None:

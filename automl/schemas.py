@@ -29,6 +29,7 @@ Metric = Literal[
     "neg_mean_absolute_error",
 ]
 MetricChoice = Literal["auto", Metric]
+FinalChoice = Literal["best", "default", "ensemble"]
 SearchSpacePreset = Literal["fast", "default", "linear-light", "linear", "graph-light", "graph"]
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -153,6 +154,9 @@ class TrainingResult(BaseModel):
     task_reason: str
     metric: Metric
     best_pipeline: str
+    final_choice: FinalChoice = Field(
+        "best", description="What the final model is: the search's best pipeline, the default configuration, or an ensemble."
+    )
     cv_score: float
     holdout_score: float
     n_rows: int = Field(description="Rows used for training and holdout.")

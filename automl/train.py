@@ -84,7 +84,7 @@ class FitResult:
     n_holdout: int
     final_rows: int
     timings: dict[str, float] = field(default_factory=dict)
-    ensemble: dict[str, Any] | None = None
+    selection: dict[str, Any] | None = None
 
 
 def fit(
@@ -165,22 +165,21 @@ def fit(
     searched, cv_score = estimator.fitted_pipeline_, float(estimator.selected_best_score[objective])
     refit_seconds = time.monotonic() - estimator._evolver_instance.finished
     candidates = _best_distinct(estimator.evaluated_individuals, objective, ensemble.CANDIDATES)
-    oof_seconds = budget.seconds_left() - 2 * len(candidates) * refit_seconds - 1
-    chosen = ensemble.select(candidates, matrix, y_train, estimator.cv_gen, task.metric, task.is_classification, client, oof_seconds)
-    if chosen is not None:
-        log.info("Ensemble of %d pipelines (weights %s): CV %.4f, best single %.4f.",
-                 len(chosen.weights), chosen.weights, chosen.score, chosen.best_single_score)
-        searched, cv_score = chosen.model.fit(matrix, y_train), chosen.score
+    # The first seed of the built-in presets is the boosting family's default configuration. The
+    # final choice scores on other folds than the search's: the best pipeline was chosen on those,
+    # so they favour it. Time is kept to fit the chosen pipeline on the training rows, then on all.
+    default = seeds[0].export_pipeline() if seeds else None
+    other_folds = type(estimator.cv_gen)(n_splits=budget.cv_folds, shuffle=True, random_state=budget.random_state + 1)
+    choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
+                             client, budget.deadline - 2.5 * refit_seconds - 1, refit_seconds, default=default)
     leaderboard = _leaderboard(valid, objective)
-    if chosen is not None:
-        top = pd.DataFrame({"rank": [0], "pipeline": [_one_line(searched)], "cv_score": [cv_score],
-                            "complexity": [float(complexity_scorer(searched))], "generation": pd.array([None], dtype="Int64")})
-        leaderboard = pd.concat([top, leaderboard], ignore_index=True).head(LEADERBOARD_SIZE)
-        leaderboard["rank"] = range(1, len(leaderboard) + 1)
+    if choice is not None and choice.kind != "best":
+        searched, cv_score = clone(choice.model).fit(matrix, y_train), choice.score
+        leaderboard = _put_first(leaderboard, _one_line(searched), cv_score, float(complexity_scorer(searched)))
     scored = Pipeline([("preprocess", preprocessor), ("model", searched)])
     holdout_score = float(get_scorer(task.metric)(scored, X_hold, y_hold))
     final_rows = len(X_train)
-    members = len(chosen.weights) if chosen is not None else 1
+    members = len(choice.weights) if choice is not None and choice.weights else 1
     if budget.seconds_left() > 1.5 * members * refit_seconds * (1 + budget.holdout_fraction) + 1:
         # Scored on the holdout; now learn from every row, as the budget allows.
         scored = clone(scored).fit(dataset.features, y_codes)
@@ -200,10 +199,7 @@ def fit(
         n_train=len(X_train),
         n_holdout=len(X_hold),
         final_rows=final_rows,
-        ensemble=None if chosen is None else {
-            "members": len(chosen.weights), "weights": {str(k): v for k, v in chosen.weights.items()},
-            "cv_score": chosen.score, "best_single_cv_score": chosen.best_single_score,
-        },
+        selection=None if choice is None else choice.describe(),
         timings={"search": searched_for, "total_fit": time.monotonic() - started},
     )
     log.info(
@@ -272,6 +268,14 @@ def _leaderboard(valid: pd.DataFrame, objective: str) -> pd.DataFrame:
             "generation": top["Generation"].astype("Int64").to_list() if "Generation" in top else None,
         }
     )
+
+
+def _put_first(leaderboard: pd.DataFrame, pipeline: str, cv_score: float, complexity: float) -> pd.DataFrame:
+    """The leaderboard with the final model (an ensemble, or the default configuration) at rank 1."""
+    top = pd.DataFrame({"rank": [0], "pipeline": [pipeline], "cv_score": [cv_score],
+                        "complexity": [complexity], "generation": pd.array([None], dtype="Int64")})
+    rest = leaderboard[leaderboard["pipeline"] != pipeline]
+    return pd.concat([top, rest], ignore_index=True).head(LEADERBOARD_SIZE).assign(rank=lambda f: range(1, len(f) + 1))
 
 
 def _pareto(valid: pd.DataFrame, objective: str) -> pd.DataFrame:

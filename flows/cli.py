@@ -88,13 +88,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+_CHOSEN_AS = {
+    "best": "the search's best pipeline",
+    "default": "the default configuration (the search found nothing better beyond fold-to-fold noise)",
+    "ensemble": "a weighted ensemble of the best pipelines",
+}
+
+
 def describe(result) -> str:
     """A short human summary of a TrainingResult, ending with where to look."""
     lines = [
         "",
         f"Task:            {result.task} ({result.task_reason})",
         f"Metric:          {result.metric}",
-        f"Best pipeline:   {result.best_pipeline}",
+        f"Final model:     {result.best_pipeline}",
+        f"Chosen as:       {_CHOSEN_AS[result.final_choice]}",
         f"CV score:        {result.cv_score:.4f}",
         f"Holdout score:   {result.holdout_score:.4f}  ({result.n_rows} rows, {result.n_evaluated} pipelines evaluated)",
         f"MLflow run:      {result.mlflow_run_id} (experiment {result.mlflow_experiment_id})",

@@ -83,7 +83,7 @@ def summary_markdown(result: TrainingResult) -> str:
         f"| Model URI | `{result.model_uri}` |",
         f"| Durations | {timings} |",
         "",
-        "**Best pipeline**",
+        f"**Final model** ({result.final_choice})",
         "",
         f"```\n{result.best_pipeline}\n```",
     ]

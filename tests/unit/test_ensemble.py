@@ -1,13 +1,17 @@
+import time
+
 import numpy as np
 import pytest
 from distributed import Client
 from sklearn.ensemble import VotingClassifier, VotingRegressor
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import balanced_accuracy_score, r2_score, roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from automl import ensemble
+
+LATER = (time.time() + 3600, 0.01)  # deadline, seconds per extra ensemble member
 
 
 @pytest.fixture(scope="module")
@@ -27,33 +31,57 @@ def _data(n=400):
 def test_scorer_scores_known_predictions_like_the_metric():
     y = np.array([0, 1, 1, 0, 1, 0])
     proba = np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.4, 0.6], [0.1, 0.9], [0.9, 0.1]])
-    assert ensemble._scorer("roc_auc", y, True)(proba) == pytest.approx(roc_auc_score(y, proba[:, 1]))
+    classes = np.array([0, 1])
+    assert ensemble._scorer("roc_auc", y, classes)(proba) == pytest.approx(roc_auc_score(y, proba[:, 1]))
     labels = proba.argmax(axis=1)
-    assert ensemble._scorer("balanced_accuracy", y, True)(proba) == pytest.approx(balanced_accuracy_score(y, labels))
+    assert ensemble._scorer("balanced_accuracy", y, classes)(proba) == pytest.approx(balanced_accuracy_score(y, labels))
     values = np.array([1.0, 2.0, 3.0])
-    assert ensemble._scorer("r2", np.array([1.0, 2.5, 2.5]), False)(values) == pytest.approx(
+    assert ensemble._scorer("r2", np.array([1.0, 2.5, 2.5]), None)(values) == pytest.approx(
         r2_score([1.0, 2.5, 2.5], values)
     )
+    folds = [np.array([0, 1, 2]), np.array([3, 4, 5])]
+    per_fold = ensemble._fold_scorer("roc_auc", y, folds, True)(proba)
+    assert per_fold.tolist() == pytest.approx([roc_auc_score(y[f], proba[f, 1]) for f in folds])
 
 
 def test_complementary_models_blend_into_a_weighted_ensemble_that_beats_the_best(client):
     X, signal = _data()
     y = (signal > np.median(signal)).astype(int)
     candidates = [LogisticRegression(), DecisionTreeClassifier(max_depth=2, random_state=0)]
-    cv = StratifiedKFold(3, shuffle=True, random_state=0)
-    chosen = ensemble.select(candidates, X, y, cv, "roc_auc", True, client, seconds=60)
-    assert chosen is not None and isinstance(chosen.model, VotingClassifier)
-    assert chosen.score > chosen.best_single_score and set(chosen.weights) == {0, 1}
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    chosen = ensemble.select(candidates, X, y, cv, "roc_auc", True, client, *LATER)
+    assert chosen is not None and chosen.kind == "ensemble" and isinstance(chosen.model, VotingClassifier)
+    assert chosen.score > chosen.scores["best"] and set(chosen.weights) == {0, 1}
+    assert chosen.margin > chosen.standard_error > 0
     assert chosen.model.fit(X, y).predict_proba(X).shape == (len(y), 2)
+    assert chosen.describe()["members"] == 2
 
 
 def test_regression_and_the_cases_without_an_ensemble(client):
     X, signal = _data()
-    cv = KFold(3, shuffle=True, random_state=0)
+    cv = KFold(5, shuffle=True, random_state=0)
     pair = [LinearRegression(), DecisionTreeRegressor(max_depth=2, random_state=0)]
-    chosen = ensemble.select(pair, X, signal, cv, "r2", False, client, seconds=60)
-    assert chosen is not None and isinstance(chosen.model, VotingRegressor)
-    assert ensemble.select(pair[:1], X, signal, cv, "r2", False, client, seconds=60) is None  # one candidate
-    assert ensemble.select(pair, X, signal, cv, "r2", False, client, seconds=0) is None  # no time left
+    chosen = ensemble.select(pair, X, signal, cv, "r2", False, client, *LATER)
+    assert chosen is not None and chosen.kind == "ensemble" and isinstance(chosen.model, VotingRegressor)
+    assert ensemble.select(pair[:1], X, signal, cv, "r2", False, client, *LATER) is None  # one candidate
+    assert ensemble.select(pair, X, signal, cv, "r2", False, client, time.time(), 0.01) is None  # no time left
     same = [LinearRegression(), LinearRegression(fit_intercept=True)]
-    assert ensemble.select(same, X, signal, cv, "r2", False, client, seconds=60) is None  # nothing to gain
+    kept = ensemble.select(same, X, signal, cv, "r2", False, client, *LATER)
+    assert kept.kind == "best" and kept.model is same[0]  # nothing to gain
+
+
+def test_the_default_stays_unless_beaten_by_more_than_the_fold_noise(client):
+    X, signal = _data()
+    cv = KFold(5, shuffle=True, random_state=0)
+    # A barely different challenger: within noise of the default, whichever scores higher.
+    near = ensemble.select([Ridge(alpha=0.5)], X, signal, cv, "r2", False, client, *LATER, default=LinearRegression())
+    assert near.kind == "default" and isinstance(near.model, LinearRegression)
+    assert abs(near.margin) <= near.standard_error
+    # A challenger far better than a weak default replaces it.
+    stump = DecisionTreeRegressor(max_depth=1, random_state=0)
+    far = ensemble.select([LinearRegression()], X, signal, cv, "r2", False, client, *LATER, default=stump)
+    assert far.kind in ("best", "ensemble") and far.scores[far.kind] > far.scores["default"] + far.standard_error
+    # The default found by the search itself is the incumbent, not a second contender.
+    itself = ensemble.select([LinearRegression(), stump], X, signal, cv, "r2", False, client, *LATER,
+                             default=LinearRegression())
+    assert "default" not in itself.scores
