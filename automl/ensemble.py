@@ -26,7 +26,7 @@ from distributed import wait
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import cross_val_predict
+from sklearn.utils import _safe_indexing
 
 log = logging.getLogger(__name__)
 
@@ -118,19 +118,36 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classification: bool, client: Any, seconds: float) -> dict[int, np.ndarray]:
-    """Each pipeline's out-of-fold predictions (probabilities for classifiers) ready within ``seconds``, by index."""
+    """Each pipeline's out-of-fold predictions (probabilities for classifiers) ready within ``seconds``, by index.
+
+    One task per pipeline and fold, in order: folds spread over the workers, and what is still
+    running at the deadline is one fold's fit, not a whole cross-validation.
+    """
     method = "predict_proba" if classification else "predict"
     # On every worker: scattered to one, all the tasks would queue there for the data.
     data = client.scatter([X, y], hash=False, broadcast=True)
-    futures = [client.submit(cross_val_predict, p, data[0], data[1], cv=cv, method=method, pure=False) for p in pipelines]
+    folds = list(cv.split(X, y))
+    futures = [[client.submit(_predict_fold, p, data[0], data[1], train, test, method, pure=False) for train, test in folds]
+               for p in pipelines]
     try:
-        wait(futures, timeout=seconds)
+        wait([f for per_fold in futures for f in per_fold], timeout=seconds)
     except TimeoutError:
         pass  # use what is ready
-    ready = {i: f.result() for i, f in enumerate(futures) if f.status == "finished"}
-    for future in futures:
-        future.cancel()
+    ready = {}
+    for i, per_fold in enumerate(futures):
+        if all(f.status == "finished" for f in per_fold):
+            parts = [f.result() for f in per_fold]
+            ready[i] = np.empty((len(y), *parts[0].shape[1:]))
+            for (_, test), part in zip(folds, parts):
+                ready[i][test] = part
+        for future in per_fold:
+            future.cancel()
     return ready
+
+
+def _predict_fold(pipeline: Any, X: Any, y: np.ndarray, train: np.ndarray, test: np.ndarray, method: str) -> np.ndarray:
+    fitted = clone(pipeline).fit(_safe_indexing(X, train), y[train])
+    return getattr(fitted, method)(_safe_indexing(X, test))
 
 
 def _voting(members: list[tuple[int, Any]], weights: list[int], classification: bool) -> Any:

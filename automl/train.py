@@ -167,23 +167,31 @@ def fit(
     candidates = _best_distinct(estimator.evaluated_individuals, objective, ensemble.CANDIDATES)
     # The first seed of the built-in presets is the boosting family's default configuration. The
     # final choice scores on other folds than the search's: the best pipeline was chosen on those,
-    # so they favour it. Time is kept to fit the chosen pipeline on the training rows, then on all.
+    # so they favour it. Time is kept to fit the chosen pipeline (on the training rows, and on all).
     default = seeds[0].export_pipeline() if seeds else None
     other_folds = type(estimator.cv_gen)(n_splits=budget.cv_folds, shuffle=True, random_state=budget.random_state + 1)
     choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
                              client, budget.deadline - 2.5 * refit_seconds - 1, refit_seconds, default=default)
     leaderboard = _leaderboard(valid, objective)
-    if choice is not None and choice.kind != "best":
+    changed = choice is not None and choice.kind != "best"
+    # Learn from every row on a worker while the training-rows model is fitted and scored on the
+    # holdout here; the all-rows model is kept if it is ready by the deadline.
+    all_rows = client.submit(_fit, Pipeline([("preprocess", clone(preprocessor)), ("model", clone(choice.model if changed else searched))]),
+                             dataset.features, y_codes, pure=False)
+    if changed:
         searched, cv_score = clone(choice.model).fit(matrix, y_train), choice.score
         leaderboard = _put_first(leaderboard, _one_line(searched), cv_score, float(complexity_scorer(searched)))
     scored = Pipeline([("preprocess", preprocessor), ("model", searched)])
     holdout_score = float(get_scorer(task.metric)(scored, X_hold, y_hold))
     final_rows = len(X_train)
-    members = len(choice.weights) if choice is not None and choice.weights else 1
-    if budget.seconds_left() > 1.5 * members * refit_seconds * (1 + budget.holdout_fraction) + 1:
-        # Scored on the holdout; now learn from every row, as the budget allows.
-        scored = clone(scored).fit(dataset.features, y_codes)
+    try:
+        scored = all_rows.result(timeout=max(0.0, budget.seconds_left()))
         searched, final_rows = scored.named_steps["model"], len(y_codes)
+    except TimeoutError:
+        all_rows.cancel()
+        log.info("The model learned from the training rows only: the all-rows fit was not ready in time.")
+    except Exception as exc:  # the training-rows model stands; the all-rows fit was a bonus
+        log.warning("The model learned from the training rows only: the all-rows fit failed (%s: %s).", type(exc).__name__, exc)
     final = scored if encoder is None else Pipeline(
         [("preprocess", scored.named_steps["preprocess"]), ("model", DecodeLabels(searched, encoder.classes_))]
     )
@@ -207,6 +215,10 @@ def fit(
         dataset.name, len(evaluated), task.metric, result.cv_score, holdout_score, searched_for,
     )
     return result
+
+
+def _fit(pipeline: Pipeline, X: Any, y: Any) -> Pipeline:
+    return pipeline.fit(X, y)
 
 
 def population_for(workers: int) -> int:
