@@ -176,8 +176,8 @@ def fit(
     changed = choice is not None and choice.kind != "best"
     # Learn from every row on a worker while the training-rows model is fitted and scored on the
     # holdout here; the all-rows model is kept if it is ready by the deadline.
-    all_rows = client.submit(_fit, Pipeline([("preprocess", clone(preprocessor)), ("model", clone(choice.model if changed else searched))]),
-                             dataset.features, y_codes, pure=False)
+    everything = Pipeline([("preprocess", clone(preprocessor)), ("model", clone(choice.model if changed else searched))])
+    all_rows = client.submit(everything.fit, dataset.features, y_codes, pure=False)
     if changed:
         searched, cv_score = clone(choice.model).fit(matrix, y_train), choice.score
         leaderboard = _put_first(leaderboard, _one_line(searched), cv_score, float(complexity_scorer(searched)))
@@ -215,10 +215,6 @@ def fit(
         dataset.name, len(evaluated), task.metric, result.cv_score, holdout_score, searched_for,
     )
     return result
-
-
-def _fit(pipeline: Pipeline, X: Any, y: Any) -> Pipeline:
-    return pipeline.fit(X, y)
 
 
 def population_for(workers: int) -> int:

@@ -21,9 +21,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from distributed import LocalCluster
 from prefect.context import get_run_context
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from distributed import LocalCluster
 from prefect_dask import DaskTaskRunner
 
 from automl.cluster import check_scheduler, default_workers, scheduler_address, start_local_cluster
