@@ -2,9 +2,11 @@
 
 After the search, the best few distinct pipelines and the default configuration (the
 *incumbent*) predict each cross-validation fold they did not see, on the Dask workers and
-with other folds than the search's (the best pipeline was chosen on those: they favour it). From those predictions, members are added one at a time, with
-repetition, while the average of their predictions scores better (greedy ensemble
-selection, Caruana et al., 2004). The better of the search's best pipeline and that
+with other folds than the search's (the best pipeline was chosen on those: they favour it).
+From those predictions, members are added one at a time, with repetition, while the average
+of their predictions scores better (greedy ensemble selection, Caruana et al., 2004); the
+ensemble's score on each fold is that of members chosen on the other folds, since members
+chosen on a fold flatter the ensemble there. The better of the search's best pipeline and that
 ensemble replaces the incumbent only if it beats it on the same folds by more than one
 standard error of the fold-by-fold differences: the best of many noisy cross-validation
 scores is biased upwards, the more so the more pipelines were tried, and a default that
@@ -89,9 +91,9 @@ def select(
     options = {"best": (fold_scores(ready[0]), contenders[0])}
     counts = _greedy(ready, lambda values: float(fold_scores(values).mean()))
     if len(counts) >= 2 and (len(counts) - 1) * fit_seconds < deadline - time.time():
-        average = sum(ready[i] * n for i, n in counts.items()) / sum(counts.values())
-        options["ensemble"] = (fold_scores(average), _voting([(i, contenders[i]) for i in sorted(counts)],
-                                                               [counts[i] for i in sorted(counts)], classification))
+        members = sorted(counts)
+        voting = _voting([(i, contenders[i]) for i in members], [counts[i] for i in members], classification)
+        options["ensemble"] = (_cross_fitted(ready, fold_scores), voting)
     challenger = max(options, key=lambda kind: options[kind][0].mean())
     held = "best"
     if incumbent not in (None, 0) and incumbent in ready:
@@ -170,11 +172,27 @@ def _greedy(predictions: dict[int, np.ndarray], score: Any) -> Counter:
     return chosen
 
 
+def _cross_fitted(predictions: dict[int, np.ndarray], fold_scores: Any) -> np.ndarray:
+    """The greedy ensemble's score on each fold, its members chosen on the other folds."""
+    folds = range(len(fold_scores(next(iter(predictions.values())))))
+    scores = []
+    for k in folds:
+        others = [j for j in folds if j != k]
+        counts = _greedy(predictions, lambda values: float(fold_scores(values, others).mean()))
+        average = sum(predictions[i] * n for i, n in counts.items()) / sum(counts.values())
+        scores.append(fold_scores(average, [k])[0])
+    return np.array(scores)
+
+
 def _fold_scorer(metric: str, y: np.ndarray, folds: list[np.ndarray], classification: bool) -> Any:
-    """Out-of-fold predictions → the metric on each fold, as the search scored them."""
+    """Out-of-fold predictions → the metric on each fold (or on the folds given), as the search scored them."""
     classes = np.unique(y) if classification else None
     per_fold = [(_scorer(metric, y[test], classes), test) for test in folds]
-    return lambda values: np.array([score(values[test]) for score, test in per_fold])
+
+    def scores(values: np.ndarray, only: list[int] | None = None) -> np.ndarray:
+        return np.array([score(values[test]) for score, test in (per_fold if only is None else [per_fold[k] for k in only])])
+
+    return scores
 
 
 def _scorer(metric: str, y: np.ndarray, classes: np.ndarray | None) -> Any:

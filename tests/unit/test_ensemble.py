@@ -85,3 +85,15 @@ def test_the_default_stays_unless_beaten_by_more_than_the_fold_noise(client):
     itself = ensemble.select([LinearRegression(), stump], X, signal, cv, "r2", False, client, *LATER,
                              default=LinearRegression())
     assert "default" not in itself.scores
+
+
+def test_an_ensemble_is_scored_on_each_fold_with_members_chosen_on_the_others():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=300)
+    weak = {i: 0.3 * y + rng.normal(size=300) for i in range(6)}  # equally weak, noisy candidates
+    fold_scores = ensemble._fold_scorer("r2", y, [np.arange(k, 300, 5) for k in range(5)], False)
+    counts = ensemble._greedy(weak, lambda values: float(fold_scores(values).mean()))
+    chosen_here = fold_scores(sum(weak[i] * n for i, n in counts.items()) / sum(counts.values()))
+    honest = ensemble._cross_fitted(weak, fold_scores)
+    assert honest.shape == chosen_here.shape == (5,)
+    assert honest.mean() < chosen_here.mean()  # members chosen on a fold flatter it
