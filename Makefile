@@ -15,7 +15,7 @@ AUTOML_RETRAIN_TARGET ?= Status
 AUTOML_RETRAIN_MODEL_NAME ?= automl-credit-retrain
 export PREFECT_PORT AUTOML_RETRAIN_DATASET_URI AUTOML_RETRAIN_TARGET AUTOML_RETRAIN_MODEL_NAME
 
-.PHONY: install demo test browser stack-up stack-down stack-status deploy bench clean
+.PHONY: install demo test browser stack-up stack-down stack-status deploy bench bench-autogluon clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run with PYTHON=/path/to/python3.11"; exit 1; }
@@ -65,6 +65,15 @@ BUDGET ?= 60
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	cd benchmarks && ../$(BIN)/python compare.py --budget $(BUDGET)
+
+# AutoGluon as a peer, from its own environment (it pins older pandas); PyTorch from the CPU build.
+AUTOGLUON_VENV ?= .venv-autogluon
+bench-autogluon: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@test -x $(AUTOGLUON_VENV)/bin/python || $(PYTHON) -m venv $(AUTOGLUON_VENV)
+	$(AUTOGLUON_VENV)/bin/pip install --quiet 'torch==2.13.0' 'autogluon.tabular[lightgbm,catboost,xgboost]==1.6.3'
+	cd benchmarks && AUTOML_BENCH_AUTOGLUON_PYTHON=$(CURDIR)/$(AUTOGLUON_VENV)/bin/python ../$(BIN)/python compare.py \
+		--budget $(BUDGET) --systems autogluon --output results/compare-$(BUDGET)s-autogluon.md
 
 clean:
 	rm -rf .automl artifacts mlruns mlflow.db .pytest_cache

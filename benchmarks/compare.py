@@ -7,7 +7,8 @@ fresh process, one run at a time, and is scored on the dataset's separate test s
 
 Writes a markdown table (score, wall time of the whole process, peak memory of its process
 tree) to ``benchmarks/results/compare-<budget>s.md`` and prints it as it goes. FLAML comes
-from the ``bench`` extra (``pip install -e '.[bench]'``).
+from the ``bench`` extra (``pip install -e '.[bench]'``); AutoGluon from its own environment,
+``.venv-autogluon`` (``make bench-autogluon``) or ``AUTOML_BENCH_AUTOGLUON_PYTHON``.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from pathlib import Path
 
 from runner import NAMES, run_system
 
-SYSTEMS = ("automl", "tpot", "hgb", "flaml")
+SYSTEMS = ("automl", "tpot", "hgb", "flaml", "autogluon")
 RESULTS = Path(__file__).with_name("results")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=int, default=60, help="wall-clock budget per run, seconds")
-    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
+    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS[:4]), choices=SYSTEMS,
+                        help="systems to run (default: all but autogluon, which needs `make bench-autogluon`)")
     parser.add_argument("--datasets", nargs="+", default=list(NAMES))
     parser.add_argument("--output", type=Path, help="markdown file (default benchmarks/results/compare-<budget>s.md)")
     args = parser.parse_args()

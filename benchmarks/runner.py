@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = [ROOT.parent / "shared" / "bench" / "datasets", ROOT / "examples" / "data"]
 NAMES = ("credit_data", "mlc_churn", "penguins", "ames", "diamonds")
 SYSTEMS_SCRIPT = Path(__file__).with_name("systems.py")
+# AutoGluon pins older scikit-learn and pandas than the platform: it runs from its own environment.
+INTERPRETERS = {"autogluon": os.environ.get("AUTOML_BENCH_AUTOGLUON_PYTHON", str(ROOT / ".venv-autogluon" / "bin" / "python"))}
 
 
 def dataset_dir(name: str) -> Path:
@@ -64,7 +66,7 @@ def run_system(system: str, dataset: str, budget: int, env: dict[str, str] | Non
         }
         started = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, str(SYSTEMS_SCRIPT), system, str(folder), str(budget), json.dumps(request)],
+            [INTERPRETERS.get(system, sys.executable), str(SYSTEMS_SCRIPT), system, str(folder), str(budget), json.dumps(request)],
             cwd=work, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         memory = TreeMemory(process.pid)

@@ -4,13 +4,15 @@
 
 Systems: ``automl`` (this platform's train flow), ``tpot`` (plain TPOT 1.x, its defaults),
 ``hgb`` (a default HistGradientBoosting model, native categoricals), ``flaml`` (FLAML's
-AutoML, from the ``bench`` extra). Prints one ``RESULT {json}`` line with ``test_score``.
+AutoML, from the ``bench`` extra), ``autogluon`` (AutoGluon's TabularPredictor, medium quality,
+in its own virtual environment: ``make bench-autogluon``). Prints one ``RESULT {json}`` line with ``test_score``.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -107,7 +109,21 @@ def run_flaml(train, test, manifest, budget, request):
     return {"test_score": score, "best_pipeline": f"{automl.best_estimator} {automl.best_config}"[:300]}
 
 
-SYSTEMS = {"automl": run_automl, "tpot": run_tpot, "hgb": run_hgb, "flaml": run_flaml}
+def run_autogluon(train, test, manifest, budget, request):
+    from autogluon.tabular import TabularPredictor
+
+    Xt, yt = _split(test, manifest["target"])
+    with tempfile.TemporaryDirectory() as path:
+        predictor = TabularPredictor(label=manifest["target"], problem_type=manifest["task"],
+                                     eval_metric=manifest["metric"], path=path, verbosity=0)
+        predictor.fit(train, time_limit=budget, presets="medium_quality", num_cpus=2)
+        classes = getattr(predictor, "class_labels", None)
+        score = _score(manifest["metric"], yt, lambda: predictor.predict(Xt).to_numpy(),
+                       lambda: predictor.predict_proba(Xt)[classes].to_numpy(), classes)
+        return {"test_score": score, "best_pipeline": predictor.model_best}
+
+
+SYSTEMS = {"automl": run_automl, "tpot": run_tpot, "hgb": run_hgb, "flaml": run_flaml, "autogluon": run_autogluon}
 
 
 def main() -> None:
