@@ -42,7 +42,8 @@ class Choice:
 
     ``kind`` is "default", "best" (the search's best pipeline) or "ensemble"; ``scores``
     holds each contender's mean fold score; ``margin`` and ``standard_error`` are those of
-    the challenger's fold-by-fold lead over the incumbent.
+    the challenger's fold-by-fold lead over the incumbent. ``skipped`` says why nothing was
+    compared (the search's best then stands, with the score it was ranked by).
     """
 
     model: Any
@@ -52,9 +53,12 @@ class Choice:
     margin: float = 0.0
     standard_error: float = 0.0
     weights: dict[int, int] = field(default_factory=dict)
+    skipped: str | None = None
 
     def describe(self) -> dict[str, Any]:
         """The decision as recorded in ``summary.json``."""
+        if self.skipped:
+            return {"chosen": self.kind, "skipped": self.skipped}
         found: dict[str, Any] = {"chosen": self.kind, "cv_scores": self.scores,
                                  "margin": self.margin, "standard_error": self.standard_error}
         if self.weights:
@@ -65,14 +69,14 @@ class Choice:
 def select(
     pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, metric: str, classification: bool, client: Any,
     deadline: float, fit_seconds: float, default: Any | None = None,
-) -> Choice | None:
+) -> Choice:
     """The final model among ``pipelines`` (the search's best first), their ensemble and ``default``.
 
     Out-of-fold predictions are computed on ``client``'s workers, the best pipeline's and the
     default's first; those not ready by ``deadline`` (a ``time.time()`` value) are left out,
     and an ensemble is a contender only if its extra members (``fit_seconds`` each) can be
-    fitted by then. None when not even the best pipeline's predictions are ready (the
-    search's choice stands).
+    fitted by then. When not even the best pipeline's predictions are ready, or there is
+    nothing to compare, the search's best stands and ``skipped`` says why.
     """
     contenders = list(pipelines)
     incumbent = next((i for i, p in enumerate(contenders) if _same(p, default)), None)
@@ -80,13 +84,13 @@ def select(
         contenders.insert(1, default)
         incumbent = 1
     seconds = deadline - time.time()
-    if len(contenders) < 2 or seconds <= 0:
-        log.info("Final choice skipped: %.1f s left for out-of-fold predictions.", seconds)
-        return None
+    if len(contenders) < 2:
+        return _unchallenged(contenders[0], "one candidate")
+    if seconds <= 0:
+        return _unchallenged(contenders[0], f"no time left for out-of-fold predictions ({seconds:.1f} s)")
     ready = _out_of_fold(contenders, X, y, cv, classification, client, seconds)
     if 0 not in ready:
-        log.info("Final choice skipped: out-of-fold predictions not ready in %.1f s.", seconds)
-        return None
+        return _unchallenged(contenders[0], f"out-of-fold predictions not ready in {seconds:.1f} s")
     fold_scores = _fold_scorer(metric, y, [test for _, test in cv.split(X, y)], classification)
     options = {"best": (fold_scores(ready[0]), contenders[0])}
     counts = _greedy(ready, lambda values: float(fold_scores(values).mean()))
@@ -107,6 +111,11 @@ def select(
     log.info("Final choice: %s (mean fold scores %s%s).", kind, scores, lead_text)
     return Choice(model=options[kind][1], kind=kind, score=scores[kind], scores=scores, margin=margin,
                   standard_error=error, weights=dict(counts) if kind == "ensemble" else {})
+
+
+def _unchallenged(best: Any, reason: str) -> Choice:
+    log.info("Final choice skipped (%s): the search's best pipeline stands.", reason)
+    return Choice(model=best, kind="best", score=math.nan, scores={}, skipped=reason)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -173,7 +173,7 @@ def fit(
     choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
                              client, budget.deadline - 2.5 * refit_seconds - 1, refit_seconds, default=default)
     leaderboard = _leaderboard(valid, objective)
-    changed = choice is not None and choice.kind != "best"
+    changed = choice.kind != "best"
     # Learn from every row on a worker while the training-rows model is fitted and scored on the
     # holdout here; the all-rows model is kept if it is ready by the deadline.
     everything = Pipeline([("preprocess", clone(preprocessor)), ("model", clone(choice.model if changed else searched))])
@@ -207,7 +207,7 @@ def fit(
         n_train=len(X_train),
         n_holdout=len(X_hold),
         final_rows=final_rows,
-        selection=None if choice is None else choice.describe(),
+        selection=choice.describe(),
         timings={"search": searched_for, "total_fit": time.monotonic() - started},
     )
     log.info(

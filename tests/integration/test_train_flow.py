@@ -115,7 +115,7 @@ def test_regression_with_many_categoricals(stores, dataset_path):
 def test_the_budget_covers_the_whole_run_and_the_seeds_are_evaluated_first(stores, dataset_path):
     import pandas as pd
 
-    budget = 40
+    budget = 50
     result = train(TrainingRequest(dataset_uri=str(dataset_path("credit_data")), target_column="Status",
                                    time_left=budget, generations=10_000, search_space="default"))
     assert result.timings["total"] <= 1.1 * budget, result.timings
@@ -127,9 +127,11 @@ def test_the_budget_covers_the_whole_run_and_the_seeds_are_evaluated_first(store
     assert evaluated["roc_auc_score"].max() >= seeds["roc_auc_score"].max()  # the search only improves on its seeds
     summary_path = MlflowClient(stores["tracking_uri"]).download_artifacts(result.mlflow_run_id, "automl/summary.json")
     choice = json.loads(Path(summary_path).read_text())["final_choice"]
-    # Re-scored on other folds, the default stays unless beaten by more than one standard error.
     assert choice["chosen"] in ("default", "best", "ensemble"), choice
-    assert choice["chosen"] == "default" or choice["margin"] > choice["standard_error"], choice
+    if "skipped" in choice:  # no time left for it (TPOT checks its stop time only between evaluations)
+        assert choice["chosen"] == "best", choice
+    else:  # re-scored on other folds, the default stays unless beaten by more than one standard error
+        assert choice["chosen"] == "default" or choice["margin"] > choice["standard_error"], choice
     if choice["chosen"] != "best":  # the search's best keeps the score it was ranked by
         assert result.cv_score == pytest.approx(choice["cv_scores"][choice["chosen"]])
 

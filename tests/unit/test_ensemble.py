@@ -63,8 +63,11 @@ def test_regression_and_the_cases_without_an_ensemble(client):
     pair = [LinearRegression(), DecisionTreeRegressor(max_depth=2, random_state=0)]
     chosen = ensemble.select(pair, X, signal, cv, "r2", False, client, *LATER)
     assert chosen is not None and chosen.kind == "ensemble" and isinstance(chosen.model, VotingRegressor)
-    assert ensemble.select(pair[:1], X, signal, cv, "r2", False, client, *LATER) is None  # one candidate
-    assert ensemble.select(pair, X, signal, cv, "r2", False, client, time.time(), 0.01) is None  # no time left
+    alone = ensemble.select(pair[:1], X, signal, cv, "r2", False, client, *LATER)
+    assert (alone.kind, alone.skipped, alone.model) == ("best", "one candidate", pair[0])
+    late = ensemble.select(pair, X, signal, cv, "r2", False, client, time.time(), 0.01)
+    assert late.kind == "best" and late.model is pair[0] and late.skipped.startswith("no time left")
+    assert late.describe() == {"chosen": "best", "skipped": late.skipped}
     same = [LinearRegression(), LinearRegression(fit_intercept=True)]
     kept = ensemble.select(same, X, signal, cv, "r2", False, client, *LATER)
     assert kept.kind == "best" and kept.model is same[0]  # nothing to gain
