@@ -43,7 +43,8 @@ class Choice:
     ``kind`` is "default", "best" (the search's best pipeline) or "ensemble"; ``scores``
     holds each contender's mean fold score; ``margin`` and ``standard_error`` are those of
     the challenger's fold-by-fold lead over the incumbent. ``skipped`` says why nothing was
-    compared (the search's best then stands, with the score it was ranked by).
+    compared (the search's best then stands, with the score it was ranked by); ``default_late``
+    that the default's predictions were not ready in time, so the search's best was the one to beat.
     """
 
     model: Any
@@ -54,6 +55,7 @@ class Choice:
     standard_error: float = 0.0
     weights: dict[int, int] = field(default_factory=dict)
     skipped: str | None = None
+    default_late: bool = False
 
     def describe(self) -> dict[str, Any]:
         """The decision as recorded in ``summary.json``."""
@@ -61,6 +63,8 @@ class Choice:
             return {"chosen": self.kind, "skipped": self.skipped}
         found: dict[str, Any] = {"chosen": self.kind, "cv_scores": self.scores,
                                  "margin": self.margin, "standard_error": self.standard_error}
+        if self.default_late:
+            found["default"] = "predictions not ready in time"
         if self.weights:
             found |= {"members": len(self.weights), "weights": {str(k): v for k, v in self.weights.items()}}
         return found
@@ -100,7 +104,8 @@ def select(
         options["ensemble"] = (_cross_fitted(ready, fold_scores), voting)
     challenger = max(options, key=lambda kind: options[kind][0].mean())
     held = "best"
-    if incumbent not in (None, 0) and incumbent in ready:
+    late = incumbent not in (None, 0) and incumbent not in ready
+    if incumbent not in (None, 0) and not late:
         options["default"], held = (fold_scores(ready[incumbent]), contenders[incumbent]), "default"
     lead = options[challenger][0] - options[held][0]
     margin = float(lead.mean())
@@ -110,7 +115,7 @@ def select(
     lead_text = f"; {challenger} leads {held} by {margin:.4f} ± {error:.4f}" if challenger != held else ""
     log.info("Final choice: %s (mean fold scores %s%s).", kind, scores, lead_text)
     return Choice(model=options[kind][1], kind=kind, score=scores[kind], scores=scores, margin=margin,
-                  standard_error=error, weights=dict(counts) if kind == "ensemble" else {})
+                  standard_error=error, weights=dict(counts) if kind == "ensemble" else {}, default_late=late)
 
 
 def _unchallenged(best: Any, reason: str) -> Choice:

@@ -100,3 +100,20 @@ def test_an_ensemble_is_scored_on_each_fold_with_members_chosen_on_the_others():
     honest = ensemble._cross_fitted(weak, fold_scores)
     assert honest.shape == chosen_here.shape == (5,)
     assert honest.mean() < chosen_here.mean()  # members chosen on a fold flatter it
+
+
+class _Slow(LinearRegression):
+    """A default whose every fit takes a second."""
+
+    def fit(self, X, y):
+        time.sleep(1.0)
+        return super().fit(X, y)
+
+
+def test_a_default_not_ready_in_time_is_said_and_the_best_stands(client):
+    X, signal = _data()
+    cv = KFold(5, shuffle=True, random_state=0)
+    chosen = ensemble.select([LinearRegression()], X, signal, cv, "r2", False, client, time.time() + 1.5, 0.01,
+                             default=_Slow())
+    assert chosen.kind == "best" and chosen.default_late and "default" not in chosen.scores
+    assert chosen.describe()["default"] == "predictions not ready in time"
