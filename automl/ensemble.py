@@ -95,18 +95,21 @@ def select(
     ready = _out_of_fold(contenders, X, y, cv, classification, client, seconds)
     if 0 not in ready:
         return _unchallenged(contenders[0], f"out-of-fold predictions not ready in {seconds:.1f} s")
-    fold_scores = _fold_scorer(metric, y, [test for _, test in cv.split(X, y)], classification)
+    folds = [test for _, test in cv.split(X, y)]
+    fold_scores = _fold_scorer(metric, y, folds, classification)
     options = {"best": (fold_scores(ready[0]), contenders[0])}
     counts = _greedy(ready, lambda values: float(fold_scores(values).mean()))
     if len(counts) >= 2 and (len(counts) - 1) * fit_seconds < deadline - time.time():
         members = sorted(counts)
         voting = _voting([(i, contenders[i]) for i in members], [counts[i] for i in members], classification)
-        options["ensemble"] = (_cross_fitted(ready, fold_scores), voting)
+        options["ensemble"] = (_cross_fitted(ready, fold_scores, len(folds)), voting)
     challenger = max(options, key=lambda kind: options[kind][0].mean())
-    held = "best"
-    late = incumbent not in (None, 0) and incumbent not in ready
-    if incumbent not in (None, 0) and not late:
-        options["default"], held = (fold_scores(ready[incumbent]), contenders[incumbent]), "default"
+    held, late = "best", False
+    if incumbent not in (None, 0):
+        if incumbent in ready:
+            options["default"], held = (fold_scores(ready[incumbent]), contenders[incumbent]), "default"
+        else:
+            late = True
     lead = options[challenger][0] - options[held][0]
     margin = float(lead.mean())
     error = float(lead.std(ddof=1) / math.sqrt(len(lead))) if len(lead) > 1 else 0.0
@@ -186,9 +189,9 @@ def _greedy(predictions: dict[int, np.ndarray], score: Any) -> Counter:
     return chosen
 
 
-def _cross_fitted(predictions: dict[int, np.ndarray], fold_scores: Any) -> np.ndarray:
-    """The greedy ensemble's score on each fold, its members chosen on the other folds."""
-    folds = range(len(fold_scores(next(iter(predictions.values())))))
+def _cross_fitted(predictions: dict[int, np.ndarray], fold_scores: Any, n_folds: int) -> np.ndarray:
+    """The greedy ensemble's score on each of ``n_folds`` folds, its members chosen on the other folds."""
+    folds = range(n_folds)
     scores = []
     for k in folds:
         others = [j for j in folds if j != k]

@@ -50,7 +50,7 @@ def test_complementary_models_blend_into_a_weighted_ensemble_that_beats_the_best
     candidates = [LogisticRegression(), DecisionTreeClassifier(max_depth=2, random_state=0)]
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
     chosen = ensemble.select(candidates, X, y, cv, "roc_auc", True, client, *LATER)
-    assert chosen is not None and chosen.kind == "ensemble" and isinstance(chosen.model, VotingClassifier)
+    assert chosen.kind == "ensemble" and isinstance(chosen.model, VotingClassifier)
     assert chosen.score > chosen.scores["best"] and set(chosen.weights) == {0, 1}
     assert chosen.margin > chosen.standard_error > 0
     assert chosen.model.fit(X, y).predict_proba(X).shape == (len(y), 2)
@@ -62,7 +62,7 @@ def test_regression_and_the_cases_without_an_ensemble(client):
     cv = KFold(5, shuffle=True, random_state=0)
     pair = [LinearRegression(), DecisionTreeRegressor(max_depth=2, random_state=0)]
     chosen = ensemble.select(pair, X, signal, cv, "r2", False, client, *LATER)
-    assert chosen is not None and chosen.kind == "ensemble" and isinstance(chosen.model, VotingRegressor)
+    assert chosen.kind == "ensemble" and isinstance(chosen.model, VotingRegressor)
     alone = ensemble.select(pair[:1], X, signal, cv, "r2", False, client, *LATER)
     assert (alone.kind, alone.skipped, alone.model) == ("best", "one candidate", pair[0])
     late = ensemble.select(pair, X, signal, cv, "r2", False, client, time.time(), 0.01)
@@ -97,7 +97,7 @@ def test_an_ensemble_is_scored_on_each_fold_with_members_chosen_on_the_others():
     fold_scores = ensemble._fold_scorer("r2", y, [np.arange(k, 300, 5) for k in range(5)], False)
     counts = ensemble._greedy(weak, lambda values: float(fold_scores(values).mean()))
     chosen_here = fold_scores(sum(weak[i] * n for i, n in counts.items()) / sum(counts.values()))
-    honest = ensemble._cross_fitted(weak, fold_scores)
+    honest = ensemble._cross_fitted(weak, fold_scores, 5)
     assert honest.shape == chosen_here.shape == (5,)
     assert honest.mean() < chosen_here.mean()  # members chosen on a fold flatter it
 
