@@ -2,13 +2,16 @@
 
 After the search, the best few distinct pipelines and the default configuration (the
 *incumbent*) predict each cross-validation fold they did not see, on the Dask workers and
-with other folds than the search's (the best pipeline was chosen on those: they favour it).
+with other folds than the search's (the best pipeline was chosen on those: they favour it);
+small tables repeat those folds with other shuffles, since on a few hundred rows one row
+moves a fold's score by a point or more.
 From those predictions, members are added one at a time, with repetition, while the average
 of their predictions scores better (greedy ensemble selection, Caruana et al., 2004); the
 ensemble's score on each fold is that of members chosen on the other folds, since members
 chosen on a fold flatter the ensemble there. The better of the search's best pipeline and that
 ensemble replaces the incumbent only if it beats it on the same folds by more than one
-standard error of the fold-by-fold differences: the best of many noisy cross-validation
+standard error of the fold-by-fold differences (over all folds of all repeats, as in the
+usual one-standard-error rule for repeated cross-validation): the best of many noisy cross-validation
 scores is biased upwards, the more so the more pipelines were tried, and a default that
 is as good within noise is the safer model. Without a default (TPOT's own spaces, custom
 spaces) the search's best pipeline is the incumbent.
@@ -34,6 +37,13 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 4
 MAX_MEMBERS = 20
+# Below this many rows the fresh folds are repeated, up to MAX_REPEATS times.
+REPEAT_ROWS, MAX_REPEATS = 1000, 5
+
+
+def repeats_for(n_rows: int) -> int:
+    """How many times to repeat the fresh folds: enough for about ``REPEAT_ROWS`` predictions."""
+    return max(1, min(MAX_REPEATS, math.ceil(REPEAT_ROWS / n_rows)))
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,7 @@ def select(
 ) -> Choice:
     """The final model among ``pipelines`` (the search's best first), their ensemble and ``default``.
 
-    Out-of-fold predictions are computed on ``client``'s workers, the best pipeline's and the
+    ``cv`` gives the folds (a ``Repeated*`` splitter repeats them). Out-of-fold predictions are computed on ``client``'s workers, the best pipeline's and the
     default's first; those not ready by ``deadline`` (a ``time.time()`` value) are left out,
     and an ensemble is a contender only if its extra members (``fit_seconds`` each) can be
     fitted by then. When not even the best pipeline's predictions are ready, or there is
@@ -95,14 +105,16 @@ def select(
     ready = _out_of_fold(contenders, X, y, cv, classification, client, seconds)
     if 0 not in ready:
         return _unchallenged(contenders[0], f"out-of-fold predictions not ready in {seconds:.1f} s")
+    repeats = getattr(cv, "n_repeats", 1)
     folds = [test for _, test in cv.split(X, y)]
-    fold_scores = _fold_scorer(metric, y, folds, classification)
+    per_repeat = len(folds) // repeats
+    fold_scores = _fold_scorer(metric, y, folds, per_repeat, classification)
     options = {"best": (fold_scores(ready[0]), contenders[0])}
     counts = _greedy(ready, lambda values: float(fold_scores(values).mean()))
     if len(counts) >= 2 and (len(counts) - 1) * fit_seconds < deadline - time.time():
         members = sorted(counts)
         voting = _voting([(i, contenders[i]) for i in members], [counts[i] for i in members], classification)
-        options["ensemble"] = (_cross_fitted(ready, fold_scores, len(folds)), voting)
+        options["ensemble"] = (_cross_fitted(ready, fold_scores, len(folds), per_repeat), voting)
     challenger = max(options, key=lambda kind: options[kind][0].mean())
     held, late = "best", False
     if incumbent not in (None, 0):
@@ -139,6 +151,8 @@ def _same(a: Any, b: Any) -> bool:
 def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classification: bool, client: Any, seconds: float) -> dict[int, np.ndarray]:
     """Each pipeline's out-of-fold predictions (probabilities for classifiers) ready within ``seconds``, by index.
 
+    A pipeline's predictions have one row of values per repeat of the folds (``cv.n_repeats``).
+
     One task per pipeline and fold, in order: folds spread over the workers, and what is still
     running at the deadline is one fold's fit, not a whole cross-validation.
     """
@@ -146,6 +160,7 @@ def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classific
     # On every worker: scattered to one, all the tasks would queue there for the data.
     data = client.scatter([X, y], hash=False, broadcast=True)
     folds = list(cv.split(X, y))
+    per_repeat = len(folds) // getattr(cv, "n_repeats", 1)
     futures = [[client.submit(_predict_fold, p, data[0], data[1], train, test, method, pure=False) for train, test in folds]
                for p in pipelines]
     try:
@@ -156,9 +171,9 @@ def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classific
     for i, per_fold in enumerate(futures):
         if all(f.status == "finished" for f in per_fold):
             parts = [f.result() for f in per_fold]
-            ready[i] = np.empty((len(y), *parts[0].shape[1:]))
-            for (_, test), part in zip(folds, parts):
-                ready[i][test] = part
+            ready[i] = np.empty((len(folds) // per_repeat, len(y), *parts[0].shape[1:]))
+            for j, ((_, test), part) in enumerate(zip(folds, parts)):
+                ready[i][j // per_repeat, test] = part
         for future in per_fold:
             future.cancel()
     return ready
@@ -189,25 +204,26 @@ def _greedy(predictions: dict[int, np.ndarray], score: Any) -> Counter:
     return chosen
 
 
-def _cross_fitted(predictions: dict[int, np.ndarray], fold_scores: Any, n_folds: int) -> np.ndarray:
-    """The greedy ensemble's score on each of ``n_folds`` folds, its members chosen on the other folds."""
-    folds = range(n_folds)
+def _cross_fitted(predictions: dict[int, np.ndarray], fold_scores: Any, n_folds: int, per_repeat: int) -> np.ndarray:
+    """The greedy ensemble's score on each of ``n_folds`` folds, its members chosen on the other folds of its repeat."""
     scores = []
-    for k in folds:
-        others = [j for j in folds if j != k]
+    for k in range(n_folds):
+        first = k - k % per_repeat
+        others = [j for j in range(first, first + per_repeat) if j != k]
         counts = _greedy(predictions, lambda values: float(fold_scores(values, others).mean()))
         average = sum(predictions[i] * n for i, n in counts.items()) / sum(counts.values())
         scores.append(fold_scores(average, [k])[0])
     return np.array(scores)
 
 
-def _fold_scorer(metric: str, y: np.ndarray, folds: list[np.ndarray], classification: bool) -> Any:
-    """Out-of-fold predictions → the metric on each fold (or on the folds given), as the search scored them."""
+def _fold_scorer(metric: str, y: np.ndarray, folds: list[np.ndarray], per_repeat: int, classification: bool) -> Any:
+    """Out-of-fold predictions (one row per repeat) → the metric on each fold (or on the folds given), as the search scored them."""
     classes = np.unique(y) if classification else None
-    per_fold = [(_scorer(metric, y[test], classes), test) for test in folds]
+    per_fold = [(_scorer(metric, y[test], classes), j // per_repeat, test) for j, test in enumerate(folds)]
 
     def scores(values: np.ndarray, only: list[int] | None = None) -> np.ndarray:
-        return np.array([score(values[test]) for score, test in (per_fold if only is None else [per_fold[k] for k in only])])
+        chosen = per_fold if only is None else [per_fold[k] for k in only]
+        return np.array([score(values[repeat, test]) for score, repeat, test in chosen])
 
     return scores
 

@@ -21,7 +21,8 @@ from automl.train import FAILED, Progress
 # when the search stops, plus the chosen pipeline's fit on the training and on all rows.
 RESERVE_PER_EVALUATION = 1.5
 # Time for the final choice (out-of-fold predictions of the best pipelines and the default:
-# two rounds on two workers), in typical evaluation durations and at most this share of the budget.
+# two rounds on two workers, per repeat of the folds), in typical evaluation durations and at
+# most this share of the budget.
 FINAL_CHOICE_EVALUATIONS, FINAL_CHOICE_MAX_SHARE = 2.0, 0.15
 
 
@@ -40,7 +41,8 @@ def _best_so_far(evaluated: pd.DataFrame, objective: str) -> float | None:
 class GuidedEvolver(BaseEvolver):
     """TPOT's evolver: seeds first, a search that stops in time for the final fits, progress reports.
 
-    ``deadline`` (a ``time.time()`` value) is when the final fits must be done. After every
+    ``deadline`` (a ``time.time()`` value) is when the final fits must be done, and
+    ``final_repeats`` how often the final choice repeats its folds. After every
     generation the search's own stop time moves to leave room for what is still running then
     and for the final fits, both sized by how long evaluations have taken so far.
     """
@@ -53,6 +55,7 @@ class GuidedEvolver(BaseEvolver):
         seeds: list[Any],
         on_generation: Callable[[Progress], None] | None,
         deadline: float,
+        final_repeats: int,
         **kwargs,
     ):
         # TPOT submits a generation's pipelines from the end of its list: seeds go last, in
@@ -64,6 +67,7 @@ class GuidedEvolver(BaseEvolver):
         )
         self._on_generation = on_generation
         self._deadline = deadline
+        self._final_repeats = final_repeats
         self._started = time.time()
         self.finished = time.monotonic()
 
@@ -75,7 +79,7 @@ class GuidedEvolver(BaseEvolver):
         super().evaluate_population()
         table = self.population.evaluated_individuals
         typical = _typical_duration(table)
-        final_choice = min(FINAL_CHOICE_EVALUATIONS * typical, FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
+        final_choice = min(FINAL_CHOICE_EVALUATIONS * self._final_repeats * typical, FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
         stop = self._deadline - RESERVE_PER_EVALUATION * typical - final_choice
         self.scheduled_timeout_time = min(getattr(self, "scheduled_timeout_time", stop), stop)
         self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 
@@ -120,6 +120,7 @@ def fit(
     search_seconds = max(MIN_SEARCH, (1 - FIRST_RESERVE) * budget.seconds_left())
     per_run_limit = min(budget.per_run_limit, max(MIN_SEARCH, search_seconds / 4))
     workers = len(client.cluster.workers)
+    repeats = ensemble.repeats_for(len(y_train))
 
     estimator = TPOTEstimator(
         search_space=search_space,
@@ -138,7 +139,7 @@ def fit(
         random_state=budget.random_state,
     )
     estimator._evolver = functools.partial(
-        GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=budget.deadline
+        GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=budget.deadline, final_repeats=repeats
     )
     workers_before = _workers(client)
     try:
@@ -169,7 +170,8 @@ def fit(
     # final choice scores on other folds than the search's: the best pipeline was chosen on those,
     # so they favour it. Time is kept to fit the chosen pipeline (on the training rows, and on all).
     default = seeds[0].export_pipeline() if seeds else None
-    other_folds = type(estimator.cv_gen)(n_splits=budget.cv_folds, shuffle=True, random_state=budget.random_state + 1)
+    splitter = RepeatedStratifiedKFold if task.is_classification else RepeatedKFold
+    other_folds = splitter(n_splits=budget.cv_folds, n_repeats=repeats, random_state=budget.random_state + 1)
     choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
                              client, budget.deadline - 2.5 * refit_seconds - 1, refit_seconds, default=default)
     leaderboard = _leaderboard(valid, objective)
