@@ -11,6 +11,7 @@ import time
 from typing import Any, Callable, Iterator
 
 import pandas as pd
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from tpot.evolvers import BaseEvolver
 from tpot.objectives.complexity import calculate_model_complexity
@@ -27,9 +28,11 @@ FINAL_CHOICE_EVALUATIONS, FINAL_CHOICE_MAX_SHARE = 2.0, 0.15
 
 
 def complexity_scorer(estimator: Any, X: Any = None, y: Any = None) -> float:
-    """TPOT's complexity (learned parameters), summed over a voting ensemble's members."""
+    """TPOT's complexity (learned parameters), summed over a voting ensemble's members; a target transform adds none."""
     if isinstance(estimator, (VotingClassifier, VotingRegressor)):
-        return sum(calculate_model_complexity(member) for member in estimator.estimators_)
+        return sum(complexity_scorer(member) for member in estimator.estimators_)
+    if isinstance(estimator, TransformedTargetRegressor):
+        return complexity_scorer(estimator.regressor_)
     return calculate_model_complexity(estimator)
 
 

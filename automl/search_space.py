@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from automl.errors import SearchSpaceError
 from automl.schemas import CustomSearchSpace, SearchSpacePreset
 
@@ -21,11 +23,18 @@ PRESETS: tuple[str, ...] = (*TABULAR_PRESETS, *TPOT_TEMPLATES)
 
 @dataclass(frozen=True)
 class DataShape:
-    """What TPOT scales hyperparameter ranges by."""
+    """What the search space is scaled and shaped by."""
 
     n_samples: int
     n_features: int
     n_classes: int | None
+    nonnegative_target: bool = False
+
+
+def shape_of(features: pd.DataFrame, target: pd.Series, classes: int, holdout_fraction: float) -> DataShape:
+    """The shape of the training rows (``classes`` is 0 for regression)."""
+    nonnegative = not classes and bool((pd.to_numeric(target) >= 0).all())
+    return DataShape(int(len(target) * (1 - holdout_fraction)), features.shape[1], classes or None, nonnegative)
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,8 @@ class SearchSpacePlan:
 
         n_inputs = sum(len(i) for i in encoding.columns.values()) or self.shape.n_features
         return tabular_space.build(
-            self.spec, self.classification, self.shape.n_samples, n_inputs, encoding.categorical, self.random_state
+            self.spec, self.classification, self.shape.n_samples, n_inputs, encoding.categorical, self.random_state,
+            self.shape.nonnegative_target,
         )
 
 

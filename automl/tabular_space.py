@@ -5,11 +5,14 @@ family treats those codes its own way: gradient boosting as native categories, f
 numbers, linear models one-hot encoded and standardized. Ranges are log-scaled around the
 library defaults and bounded by the number of training rows. Every family's default
 configuration, plus a few known-good ones, are *seeds*: TPOT evaluates them first, so a
-strong model exists within seconds and the search only has to improve on it.
+strong model exists within seconds and the search only has to improve on it. A regression
+target that is never negative may also be learned on a log scale (prices, counts, durations:
+errors that grow with the value), as one more choice of every family.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from typing import Any
 import numpy as np
 from ConfigSpace import Categorical, Configuration, ConfigurationSpace, Float, Integer
 from ConfigSpace.util import get_random_neighbor
-from sklearn.compose import ColumnTransformer
+from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     ExtraTreesRegressor,
@@ -77,13 +80,26 @@ def blend_regressor(boosting: dict[str, Any], linear: dict[str, Any]) -> VotingR
     return VotingRegressor([("boosting", HistGradientBoostingRegressor(**boosting)), ("linear", linear_regressor(**linear))])
 
 
+def on_target_scale(make: Any, target: str, **params: Any) -> Any:
+    """``make(**params)``, learning ``log(1 + y)`` when ``target`` is "log" (predictions go back to ``y``)."""
+    model = make(**params)
+    return model if target == "raw" else TransformedTargetRegressor(model, func=np.log1p, inverse_func=np.expm1)
+
+
 def _one_hot(categorical: list[int]) -> ColumnTransformer:
     encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
     return ColumnTransformer([("one_hot", encoder, categorical)], remainder=StandardScaler())
 
 
-def families(preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None) -> list[Family]:
-    """The families of ``preset`` ("fast" or "default"), with ranges scaled to the data."""
+def families(
+    preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None,
+    log_target: bool = False,
+) -> list[Family]:
+    """The families of ``preset`` ("fast" or "default"), with ranges scaled to the data.
+
+    With ``log_target`` (a regression target never negative), every family may learn the
+    target on a log scale, and the boosting default on that scale is one more seed.
+    """
     seed = {"random_state": random_state} if random_state is not None else {}
     max_leaf = max(8, min(128, n_rows // 10))
     max_min_leaf = max(4, min(200, n_rows // 20))
@@ -123,9 +139,23 @@ def families(preset: str, classification: bool, n_rows: int, n_features: int, ca
     else:
         linear = Family("linear", linear_regressor, {"alpha": Float("alpha", (1e-3, 1000.0), log=True, default=1.0)},
                         {"categorical": categorical})
-    if preset == "fast":
-        return [boosting, linear]
-    return [boosting, *forests, linear, _blend(boosting, linear, classification)]
+    chosen = [boosting, linear] if preset == "fast" else [boosting, *forests, linear, _blend(boosting, linear, classification)]
+    return [_on_log_scale(f) for f in chosen] if log_target else chosen
+
+
+def _on_log_scale(family: Family) -> Family:
+    """``family`` with the choice of target scale ("raw" by default, so its seeds stay as they were)."""
+    scale = Categorical("target", ["raw", "log"], default="raw")
+    if isinstance(family.space, ConfigurationSpace):
+        space = copy.deepcopy(family.space)
+        space.add(scale)
+    else:
+        space = {**family.space, "target": scale}
+    # TPOT names an individual after its method's __name__: keep the family's.
+    make = functools.partial(on_target_scale, family.make)
+    make.__name__ = family.make.__name__
+    seeds = family.seeds + (({"target": "log"},) if family.name == "gradient boosting" else ())
+    return Family(family.name, make, space, family.fixed, seeds)
 
 
 _MEMBERS = {"gradient boosting": "boosting", "linear": "linear"}
@@ -141,9 +171,12 @@ def _blend(boosting: Family, linear: Family, classification: bool) -> Family:
                   {"boosting": boosting.fixed, "linear": linear.fixed}, seeds=(seed,))
 
 
-def build(preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None) -> tuple[ChoicePipeline, list[Any]]:
+def build(
+    preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None,
+    log_target: bool = False,
+) -> tuple[ChoicePipeline, list[Any]]:
     """The TPOT search space of ``preset`` and its seed individuals, to be evaluated first."""
-    chosen = families(preset, classification, n_rows, n_features, categorical, random_state)
+    chosen = families(preset, classification, n_rows, n_features, categorical, random_state, log_target)
     nodes = [
         TabularNode(f.make, f.space if isinstance(f.space, ConfigurationSpace) else ConfigurationSpace(f.space),
                     functools.partial(_parameters, f.fixed))

@@ -55,8 +55,7 @@ def infer_task(dataset: data.Dataset, request: TrainingRequest) -> task_type.Tas
 
 @task(name="build-search-space", cache_policy=NO_CACHE)
 def build_search_space(request: TrainingRequest, spec: task_type.TaskSpec, dataset: data.Dataset) -> search_space.SearchSpacePlan:
-    train_rows = int(len(dataset.target) * (1 - request.holdout_fraction))
-    shape = search_space.DataShape(train_rows, dataset.features.shape[1], len(spec.classes) or None)
+    shape = search_space.shape_of(dataset.features, dataset.target, len(spec.classes), request.holdout_fraction)
     return search_space.build_search_space(
         request.custom_search_space or request.search_space, spec.is_classification, shape, request.random_state, list(dataset.features.columns)
     )

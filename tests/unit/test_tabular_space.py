@@ -1,9 +1,15 @@
+import copy
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
 from ConfigSpace import Configuration
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
 
 from automl import tabular_space
+from automl.evolver import complexity_scorer
 from automl.preprocessing import build_preprocessor, category_codes
 
 
@@ -79,3 +85,25 @@ def test_mutations_are_mostly_one_step_and_stay_in_the_space():
         Configuration(individual.space, values=individual.hyperparameters)  # raises if out of the space
         changed_counts.append(sum(before[k] != individual.hyperparameters.get(k) for k in before))
     assert changed_counts.count(1) >= 15
+
+
+def test_a_nonnegative_regression_target_may_be_learned_on_a_log_scale():
+    frame, _ = _table()
+    preprocessor = build_preprocessor(frame, "ordinal").fit(frame)
+    matrix, codes = preprocessor.transform(frame), category_codes(preprocessor)
+    price = np.exp(1.0 + frame["size"].to_numpy())  # errors that grow with the value
+    space, seeds = tabular_space.build("default", False, len(frame), matrix.shape[1], codes, 0, log_target=True)
+    plain, _ = tabular_space.build("default", False, len(frame), matrix.shape[1], codes, 0)
+    # Every family may choose the scale; the defaults stay on the raw scale, one more seed is on the log scale.
+    assert all(node.space["target"].default_value == "raw" for node in space.search_spaces)
+    assert not any("target" in node.space for node in plain.search_spaces)
+    assert type(seeds[0].export_pipeline()) is HistGradientBoostingRegressor
+    logged = [s for s in seeds if s.node.hyperparameters["target"] == "log"]
+    assert len(logged) == 1 and logged[0].unique_id().startswith("HistGradientBoostingRegressor(")
+    assert pickle.loads(pickle.dumps(copy.deepcopy(space))).generate(np.random.default_rng(0)).unique_id()  # shipped to workers
+    model = logged[0].export_pipeline().fit(matrix, price)
+    assert isinstance(model, TransformedTargetRegressor) and model.predict(matrix).min() > 0
+    assert complexity_scorer(model) == complexity_scorer(model.regressor_) > 1
+    for individual in (space.generate(np.random.default_rng(i)) for i in range(10)):
+        individual.node.hyperparameters["target"] = "log"
+        assert individual.export_pipeline().fit(matrix, price).predict(matrix).shape == (len(frame),)
