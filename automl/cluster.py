@@ -49,7 +49,8 @@ def start_local_cluster(
         preload=["automl.evolver", *preload],
         preload_nanny=["automl.nanny"],
     )
-    log.info("Started LocalCluster %s: %d workers, %d MiB each.", cluster.scheduler_address, n_workers, memory_limit_mb)
+    # Debug: the flow starts its cluster before its run begins, and Prefect's task runner says the same.
+    log.debug("Started LocalCluster %s: %d workers, %d MiB each.", cluster.scheduler_address, n_workers, memory_limit_mb)
     return cluster
 
 

@@ -31,6 +31,10 @@ class TpotSettings(BaseModel):
     cv_folds: int | None = Field(
         None, ge=2, le=20, description="Cross-validation folds; default 5, or 3 from 20,000 rows on (cheaper evaluations)."
     )
+    early_stop: int | None = Field(
+        None, ge=1, le=10_000,
+        description="Stop the search once the best score has not risen by 0.001 for more than this many generations in a row; default: never.",
+    )
     config_dict: str = Field("default", description="Search-space preset (see automl.search_space.PRESETS).")
     n_jobs: int | None = Field(None, ge=1, le=256, description="Dask workers for local mode; default one per core, at most 8.")
     memory_limit_mb: int = Field(3072, ge=256, le=1_048_576, description="Memory limit per Dask worker, MiB.")

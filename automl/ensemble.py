@@ -128,7 +128,8 @@ def select(
     kind = challenger if challenger != held and margin > error else held
     scores = {name: float(values.mean()) for name, (values, _) in options.items()}
     lead_text = f"; {challenger} leads {held} by {margin:.4f} ± {error:.4f}" if challenger != held else ""
-    log.info("Final choice: %s (mean fold scores %s%s).", kind, scores, lead_text)
+    shown = ", ".join(f"{name} {value:.4f}" for name, value in scores.items())
+    log.info("Final choice: %s (mean fold scores: %s%s).", kind, shown, lead_text)
     return Choice(model=options[kind][1], kind=kind, score=scores[kind], scores=scores, margin=margin,
                   standard_error=error, weights=dict(counts) if kind == "ensemble" else {}, default_late=late)
 

@@ -73,10 +73,18 @@ class GuidedEvolver(BaseEvolver):
         self._final_repeats = final_repeats
         self._started = time.time()
         self.finished = time.monotonic()
+        self.stopped_by = ""
 
     def optimize(self, *args, **kwargs):
         super().optimize(*args, **kwargs)
         self.finished = time.monotonic()
+        # What ended the search: the generations, the time, or else the early stop.
+        if self.generation >= self.generations:
+            self.stopped_by = "generations"
+        elif time.time() >= self.scheduled_timeout_time:
+            self.stopped_by = "time"
+        else:
+            self.stopped_by = "early stop"
 
     def evaluate_population(self):
         super().evaluate_population()

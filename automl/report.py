@@ -53,6 +53,7 @@ def summary(request: TrainingRequest, dataset: Dataset, spec: TaskSpec, fitted: 
         "best_pipeline": fitted.best_pipeline,
         "final_choice": fitted.selection,
         "n_evaluated": len(fitted.evaluated),
+        "search": fitted.search,
         "parallel": {"requested": parallel.requested, "effective": parallel.effective, "fallback_reason": parallel.fallback_reason},
     }
 
@@ -63,6 +64,7 @@ def metrics(fitted: FitResult, dataset: Dataset, timings: dict[str, float]) -> d
         "cv_score": fitted.cv_score,
         "holdout_score": fitted.holdout_score,
         "n_evaluated": float(len(fitted.evaluated)),
+        "generations": float(fitted.search["generations"]),
         "ensemble_members": float((fitted.selection or {}).get("members", 1)),
         "n_rows": float(len(dataset.target)),
         "n_rows_dropped": float(dataset.n_rows_dropped),
@@ -108,6 +110,8 @@ def result(
         n_rows=len(dataset.target),
         n_rows_dropped=dataset.n_rows_dropped,
         n_evaluated=len(fitted.evaluated),
+        generations=fitted.search["generations"],
+        stopped_by=fitted.search["stopped_by"],
         leaderboard=[ScoredPipeline(**row) for row in fitted.leaderboard.to_dict(orient="records")],
         dataset_uri=dataset.uri,
         dataset_fingerprint=dataset.fingerprint,

@@ -30,6 +30,7 @@ Metric = Literal[
 ]
 MetricChoice = Literal["auto", Metric]
 FinalChoice = Literal["best", "default", "ensemble"]
+SearchStop = Literal["time", "generations", "early stop"]
 SearchSpacePreset = Literal["fast", "default", "linear-light", "linear", "graph-light", "graph"]
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -81,6 +82,10 @@ class TrainingRequest(BaseModel):
         "auto", title="Parallel mode", description="auto: TPOT_PARALLEL_MODE (default local)."
     )
     cv_folds: int | None = Field(None, ge=2, le=20, title="CV folds", description="Default: TPOT__CV_FOLDS, else 5 (3 from 20,000 rows on).")
+    early_stop: int | None = Field(
+        None, ge=1, le=10_000, title="Early stop (generations)",
+        description="Stop the search once the best score has not risen by 0.001 for more than this many generations in a row. Default: TPOT__EARLY_STOP, else never.",
+    )
     search_space: Literal["auto", SearchSpacePreset] = Field(
         "auto", title="Search space", description="Preset; auto: TPOT__CONFIG_DICT (default 'default'). 'fast' for quick runs."
     )
@@ -113,6 +118,7 @@ class TrainingRequest(BaseModel):
                 "per_run_limit": self.per_run_limit or tpot.per_run_limit,
                 "parallel_mode": settings.parallel_mode if self.parallel_mode == "auto" else self.parallel_mode,
                 "cv_folds": self.cv_folds or tpot.cv_folds,
+                "early_stop": self.early_stop or tpot.early_stop,
                 "search_space": tpot.config_dict if self.search_space == "auto" else self.search_space,
                 "model_name": self.model_name or default_model_name(self.dataset_uri),
             }
@@ -162,6 +168,10 @@ class TrainingResult(BaseModel):
     n_rows: int = Field(description="Rows used for training and holdout.")
     n_rows_dropped: int = Field(description="Rows dropped because the target was missing.")
     n_evaluated: int = Field(description="Pipelines the search evaluated.")
+    generations: int = Field(description="Generations the search ran, the initial population included.")
+    stopped_by: SearchStop = Field(
+        description="What ended the search: the time budget, the generations, or the early stop (no improvement)."
+    )
     leaderboard: list[ScoredPipeline]
     dataset_uri: str
     dataset_fingerprint: str

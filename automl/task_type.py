@@ -54,7 +54,6 @@ def infer_task(
 ) -> TaskSpec:
     """Decide the task for ``target``, check the metric and that every class can be split."""
     kind, reason = _kind(target, requested)
-    log.info("Task for target %r: %s (%s).", target.name, kind, reason)
     chosen = DEFAULT_METRIC[kind] if metric in (None, "auto") else metric
     if chosen not in METRICS_FOR[kind]:
         raise MetricMismatchError(
@@ -65,6 +64,7 @@ def infer_task(
     if kind != "regression":
         _check_class_sizes(target, cv_folds, holdout_fraction)
         classes = tuple(str(c) for c in sorted(target.unique(), key=str))
+    log.info("Task for target %r: %s (%s); metric: %s.", target.name, kind, reason, chosen)
     return TaskSpec(kind=kind, reason=reason, metric=chosen, classes=classes)
 
 

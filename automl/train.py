@@ -48,7 +48,8 @@ class Budget:
     """How long and how wide the search may go.
 
     ``deadline`` (a ``time.time()`` value) is when the fitted model must be ready; the search
-    stops early enough to leave room for the final fits.
+    stops early enough to leave room for the final fits, or once the best score has not risen
+    by ``EARLY_STOP_TOLERANCE`` for more than ``early_stop`` generations in a row.
     """
 
     generations: int
@@ -58,11 +59,14 @@ class Budget:
     cv_folds: int
     holdout_fraction: float
     random_state: int
+    early_stop: int | None = None
 
     def seconds_left(self) -> float:
         return self.deadline - time.time()
 
 
+# The rise of the best score that counts as an improvement, for early stopping.
+EARLY_STOP_TOLERANCE = 0.001
 # Shortest search worth starting, seconds (enough for the seeds on small tables), and the
 # share of the time kept for the final fits until evaluation times are known.
 MIN_SEARCH, FIRST_RESERVE = 5.0, 0.15
@@ -85,6 +89,7 @@ class FitResult:
     final_rows: int
     timings: dict[str, float] = field(default_factory=dict)
     selection: dict[str, Any] | None = None
+    search: dict[str, Any] = field(default_factory=dict)
 
 
 def fit(
@@ -131,6 +136,9 @@ def fit(
         population_size=budget.population_size or population_for(workers),
         initial_population_size=len(seeds) + 2 * workers,
         generations=budget.generations,
+        early_stop=budget.early_stop,
+        # The best score decides; the simplest pipeline is found early and would never count.
+        scorers_early_stop_tol=[EARLY_STOP_TOLERANCE, None],
         max_time_mins=search_seconds / 60,
         max_eval_time_mins=per_run_limit / 60,
         n_jobs=workers,
@@ -156,6 +164,7 @@ def fit(
             ) from exc
         raise
     searched_for = time.monotonic() - started
+    evolver = estimator._evolver_instance
     objective = estimator.objective_names[0]
     evaluated = _tidy(estimator.evaluated_individuals, objective)
     valid = evaluated[evaluated["Status"] == "OK"].dropna(subset=[objective])
@@ -164,7 +173,7 @@ def fit(
         raise SearchFailedError(f"The search on {dataset.name!r} produced no valid pipeline.")
 
     searched, cv_score = estimator.fitted_pipeline_, float(estimator.selected_best_score[objective])
-    refit_seconds = time.monotonic() - estimator._evolver_instance.finished
+    refit_seconds = time.monotonic() - evolver.finished
     candidates = _best_distinct(estimator.evaluated_individuals, objective, ensemble.CANDIDATES)
     # The first seed of the built-in presets is the boosting family's default configuration. The
     # final choice scores on other folds than the search's: the best pipeline was chosen on those,
@@ -210,11 +219,13 @@ def fit(
         n_holdout=len(X_hold),
         final_rows=final_rows,
         selection=choice.describe(),
+        search={"generations": evolver.generation, "stopped_by": evolver.stopped_by},
         timings={"search": searched_for, "total_fit": time.monotonic() - started},
     )
     log.info(
-        "Search on %s done: %d pipelines evaluated, best CV %s %.4f, holdout %.4f, in %.1f s.",
-        dataset.name, len(evaluated), task.metric, result.cv_score, holdout_score, searched_for,
+        "Search on %s done: %d pipelines evaluated in %d generations (stopped by %s), best CV %s %.4f, holdout %.4f, in %.1f s.",
+        dataset.name, len(evaluated), evolver.generation, result.search["stopped_by"], task.metric, result.cv_score,
+        holdout_score, searched_for,
     )
     return result
 

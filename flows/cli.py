@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="automl",
         description="AutoML training on Prefect: TPOT's search on Dask, results in MLflow.",
         epilog="Environment: TPOT__GENERATIONS, TPOT__POPULATION_SIZE, TPOT__TIME_LEFT, TPOT__PER_RUN_LIMIT, "
-        "TPOT__CV_FOLDS, TPOT__CONFIG_DICT, TPOT_PARALLEL_MODE, TPOT__N_JOBS, TPOT__MEMORY_LIMIT_MB, "
+        "TPOT__CV_FOLDS, TPOT__EARLY_STOP, TPOT__CONFIG_DICT, TPOT_PARALLEL_MODE, TPOT__N_JOBS, TPOT__MEMORY_LIMIT_MB, "
         "MLFLOW_TRACKING_URI, MLFLOW_EXPERIMENT_NAME, AUTOML_ARTIFACTS_URI, AWS_ENDPOINT_URL_S3 (see README).",
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--per-run-limit", type=int, default=None, metavar="SECONDS",
                        help="time limit of one pipeline evaluation (default: TPOT__PER_RUN_LIMIT or 60)")
     train.add_argument("--cv-folds", type=int, default=None, help="cross-validation folds (default: TPOT__CV_FOLDS, else 5; 3 from 20,000 rows on)")
+    train.add_argument("--early-stop", type=int, default=None, metavar="GENERATIONS",
+                       help="stop the search once the best score has not risen by 0.001 for more than this many "
+                       "generations in a row (default: TPOT__EARLY_STOP, else never: the time budget decides)")
     train.add_argument("--search-space", choices=get_args(SearchSpacePreset), default=None,
                        help="search-space preset (default: TPOT__CONFIG_DICT or 'default'); 'fast' for quick runs")
     train.add_argument("--parallel-mode", choices=["local", "distributed", "off"], default=None,
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             dataset_uri=args.data, target_column=args.target, task=args.task, metric=args.metric or "auto",
             generations=args.generations, population_size=args.population_size, time_left=args.time_left,
             per_run_limit=args.per_run_limit, parallel_mode=args.parallel_mode or "auto", cv_folds=args.cv_folds,
-            search_space=args.search_space or "auto", model_name=args.model_name, random_state=args.random_state,
+            early_stop=args.early_stop, search_space=args.search_space or "auto", model_name=args.model_name, random_state=args.random_state,
             holdout_fraction=args.holdout_fraction,
         )
     except ValidationError as exc:
@@ -105,6 +108,7 @@ def describe(result) -> str:
         f"Chosen as:       {_CHOSEN_AS[result.final_choice]}",
         f"CV score:        {result.cv_score:.4f}",
         f"Holdout score:   {result.holdout_score:.4f}  ({result.n_rows} rows, {result.n_evaluated} pipelines evaluated)",
+        f"Search:          {result.generations} generations, stopped by {result.stopped_by}",
         f"MLflow run:      {result.mlflow_run_id} (experiment {result.mlflow_experiment_id})",
         f"Registered:      {result.model_name} version {result.model_version}, alias @{result.model_alias}",
         f"Model URI:       {result.model_uri}",

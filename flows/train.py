@@ -7,13 +7,14 @@ errors only (never bad input); the fit has a timeout of its budget plus a grace 
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
-from prefect import Flow, get_run_logger, task
+from prefect import Flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
@@ -25,6 +26,12 @@ from automl.schemas import TrainingRequest, TrainingResult, default_model_name
 from automl.storage import join
 from flows import ui
 from flows.placement import cluster_started_early, fit_placement
+
+
+# Prefect gives its extra loggers (PREFECT_LOGGING_EXTRA_LOGGERS=automl) its API handler but
+# not its level: without this, automl's INFO lines (the data loaded, the search's end, the
+# final choice) would stay out of the run's logs.
+logging.getLogger("automl").setLevel(logging.getLogger("prefect.extra").level or logging.INFO)
 
 
 def retry_infrastructure_only(task: Any, task_run: Any, state: Any) -> bool:
@@ -48,9 +55,7 @@ def load_dataset(request: TrainingRequest, settings: Settings) -> data.Dataset:
 
 @task(name="infer-task", cache_policy=NO_CACHE)
 def infer_task(dataset: data.Dataset, request: TrainingRequest) -> task_type.TaskSpec:
-    spec = task_type.infer_task(dataset.target, request.task, request.metric, request.cv_folds, request.holdout_fraction)
-    get_run_logger().info("Task: %s (%s); metric: %s.", spec.kind, spec.reason, spec.metric)
-    return spec
+    return task_type.infer_task(dataset.target, request.task, request.metric, request.cv_folds, request.holdout_fraction)
 
 
 @task(name="build-search-space", cache_policy=NO_CACHE)
@@ -132,7 +137,7 @@ def _train(request: TrainingRequest) -> TrainingResult:
     clock.lap("prepare")
     budget = trainer.Budget(
         request.generations, request.population_size, deadline - REGISTRATION_RESERVE, request.per_run_limit,
-        request.cv_folds, request.holdout_fraction, request.random_state,
+        request.cv_folds, request.holdout_fraction, request.random_state, request.early_stop,
     )
     fit_timeout = request.time_left + 2 * request.per_run_limit + 120
     with fit_placement(request.parallel_mode, settings) as placement:

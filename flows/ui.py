@@ -76,7 +76,7 @@ def summary_markdown(result: TrainingResult) -> str:
         f"| CV score | {result.cv_score:.4f} |",
         f"| Holdout score | {result.holdout_score:.4f} |",
         f"| Rows used | {result.n_rows} ({result.n_rows_dropped} dropped: missing target) |",
-        f"| Pipelines evaluated | {result.n_evaluated} |",
+        f"| Pipelines evaluated | {result.n_evaluated} in {result.generations} generations, stopped by {result.stopped_by} |",
         f"| Parallel mode | {result.parallel_mode_effective} (asked: {result.parallel_mode_requested}) |",
         f"| Dataset | `{result.dataset_uri}` ({result.dataset_fingerprint[:19]}…) |",
         f"| MLflow run | `{result.mlflow_run_id}` on `{result.mlflow_tracking_uri}` |",

@@ -119,6 +119,7 @@ def test_the_budget_covers_the_whole_run_and_the_seeds_are_evaluated_first(store
     result = train(TrainingRequest(dataset_uri=str(dataset_path("credit_data")), target_column="Status",
                                    time_left=budget, generations=10_000, search_space="default"))
     assert result.timings["total"] <= 1.1 * budget, result.timings
+    assert result.stopped_by == "time" and result.generations >= 1
     path = MlflowClient(stores["tracking_uri"]).download_artifacts(result.mlflow_run_id, "automl/evaluated_individuals.parquet")
     evaluated = pd.read_parquet(path).sort_values("Submitted Timestamp")
     seeds = evaluated.head(2)
@@ -201,3 +202,29 @@ def test_a_search_where_every_pipeline_fails_is_a_typed_error(dataset_path):
                               DataShape(96, 4, 2), 0, list(features.columns))
     with search_client() as client, pytest.raises(SearchFailedError, match="Every pipeline failed"):
         fit(dataset, infer_task(target, cv_folds=3), plan, Budget(2, 4, time.time() + 20, 10, 3, 0.2, 0), client)
+
+
+def test_a_search_that_stops_improving_ends_early_and_says_so():
+    """The seeds separate this table perfectly: no later generation can raise the best score."""
+    import numpy as np
+    import pandas as pd
+
+    from automl.cluster import search_client
+    from automl.data import Dataset
+    from automl.search_space import DataShape, build_search_space
+    from automl.task_type import infer_task
+    from automl.train import Budget, fit
+
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame(rng.normal(size=(200, 3)), columns=list("abc"))
+    target = pd.Series(np.where(features["a"] > 0, "yes", "no"), name="y")
+    dataset = Dataset("memory", "separable", "sha256:0", features, target, 0)
+    plan = build_search_space("fast", True, DataShape(160, 3, 2), 0, list(features.columns))
+    started = time.monotonic()
+    with search_client() as client:
+        fitted = fit(dataset, infer_task(target, cv_folds=3), plan,
+                     Budget(1000, 6, time.time() + 120, 10, 3, 0.2, 0, early_stop=1), client)
+    assert fitted.cv_score > 0.99
+    # Generation 0 sets the best score; two generations in a row without a rise end the search.
+    assert fitted.search == {"generations": 3, "stopped_by": "early stop"}, fitted.search
+    assert time.monotonic() - started < 60
