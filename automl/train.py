@@ -127,34 +127,34 @@ def fit(
     workers = len(client.cluster.workers)
     repeats = ensemble.repeats_for(len(y_train))
 
-    estimator = TPOTEstimator(
-        search_space=search_space,
-        scorers=[task.metric, complexity_scorer],
-        scorers_weights=[1.0, -1.0],
-        classification=task.is_classification,
-        cv=budget.cv_folds,
-        population_size=budget.population_size or population_for(workers),
-        initial_population_size=len(seeds) + 2 * workers,
-        generations=budget.generations,
-        early_stop=budget.early_stop,
-        # The best score decides; the simplest pipeline is found early and would never count.
-        scorers_early_stop_tol=[EARLY_STOP_TOLERANCE, None],
-        max_time_mins=search_seconds / 60,
-        max_eval_time_mins=per_run_limit / 60,
-        n_jobs=workers,
-        client=client,
-        verbose=0,
-        random_state=budget.random_state,
-    )
+    with warnings.catch_warnings():
+        # Both limits are deliberate: whichever comes first ends the search.
+        warnings.filterwarnings("ignore", message="Both generations and max_time_mins are set")
+        estimator = TPOTEstimator(
+            search_space=search_space,
+            scorers=[task.metric, complexity_scorer],
+            scorers_weights=[1.0, -1.0],
+            classification=task.is_classification,
+            cv=budget.cv_folds,
+            population_size=budget.population_size or population_for(workers),
+            initial_population_size=len(seeds) + 2 * workers,
+            generations=budget.generations,
+            early_stop=budget.early_stop,
+            # The best score decides; the simplest pipeline is found early and would never count.
+            scorers_early_stop_tol=[EARLY_STOP_TOLERANCE, None],
+            max_time_mins=search_seconds / 60,
+            max_eval_time_mins=per_run_limit / 60,
+            n_jobs=workers,
+            client=client,
+            verbose=0,
+            random_state=budget.random_state,
+        )
     estimator._evolver = functools.partial(
         GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=budget.deadline, final_repeats=repeats
     )
     workers_before = _workers(client)
     try:
-        with warnings.catch_warnings():
-            # Both limits are deliberate: whichever comes first ends the search.
-            warnings.filterwarnings("ignore", message="Both generations and max_time_mins are set")
-            estimator.fit(matrix, y_train)
+        estimator.fit(matrix, y_train)
     except Exception as exc:
         if "No individuals could be evaluated" in str(exc):
             _raise_if_workers_lost(client, workers_before, dataset.name)
