@@ -16,15 +16,15 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 from tpot.evolvers import BaseEvolver
 from tpot.objectives.complexity import calculate_model_complexity
 
-from automl.train import FAILED, Progress
+from automl import ensemble
+from automl.train import FAILED, Progress, final_fits_seconds
 
 # Seconds kept before the deadline, in typical evaluation durations: what is still running
-# when the search stops, plus the chosen pipeline's fit on the training and on all rows.
+# when the search stops, and TPOT's fit of its best pipeline.
 RESERVE_PER_EVALUATION = 1.5
-# Time for the final choice (out-of-fold predictions of the best pipelines and the default:
-# two rounds on two workers, per repeat of the folds), in typical evaluation durations and at
-# most this share of the budget.
-FINAL_CHOICE_EVALUATIONS, FINAL_CHOICE_MAX_SHARE = 2.0, 0.15
+# The final choice (out-of-fold predictions of the best pipelines and the default, per repeat
+# of the folds) may take at most this share of the budget.
+FINAL_CHOICE_MAX_SHARE = 0.15
 
 
 def complexity_scorer(estimator: Any, X: Any = None, y: Any = None) -> float:
@@ -45,9 +45,9 @@ class GuidedEvolver(BaseEvolver):
     """TPOT's evolver: seeds first, a search that stops in time for the final fits, progress reports.
 
     ``deadline`` (a ``time.time()`` value) is when the final fits must be done, and
-    ``final_repeats`` how often the final choice repeats its folds. After every
-    generation the search's own stop time moves to leave room for what is still running then
-    and for the final fits, both sized by how long evaluations have taken so far.
+    ``final_repeats`` how often the final choice repeats its ``cv_folds`` folds. After every
+    generation the search's own stop time moves to leave room for what is still running then,
+    the final choice and the final fits, all sized by how long evaluations have taken so far.
     """
 
     def __init__(
@@ -58,6 +58,7 @@ class GuidedEvolver(BaseEvolver):
         seeds: list[Any],
         on_generation: Callable[[Progress], None] | None,
         deadline: float,
+        cv_folds: int,
         final_repeats: int,
         **kwargs,
     ):
@@ -70,6 +71,7 @@ class GuidedEvolver(BaseEvolver):
         )
         self._on_generation = on_generation
         self._deadline = deadline
+        self._folds = cv_folds
         self._final_repeats = final_repeats
         self._started = time.time()
         self.finished = time.monotonic()
@@ -89,14 +91,16 @@ class GuidedEvolver(BaseEvolver):
     def evaluate_population(self):
         super().evaluate_population()
         table = self.population.evaluated_individuals
-        typical = _typical_duration(table)
-        final_choice = min(FINAL_CHOICE_EVALUATIONS * self._final_repeats * typical, FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
-        stop = self._deadline - RESERVE_PER_EVALUATION * typical - final_choice
+        objective = self.objective_names[0]
+        typical = _typical_duration(table, objective)
+        final_choice = min(self._final_repeats * _contenders_seconds(table, objective, self.n_jobs),
+                           FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
+        final_fits = final_fits_seconds(_best_duration(table, objective) / self._folds)
+        stop = self._deadline - RESERVE_PER_EVALUATION * typical - final_choice - final_fits
         self.scheduled_timeout_time = min(getattr(self, "scheduled_timeout_time", stop), stop)
         self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
         if self._on_generation is None:
             return
-        objective = self.objective_names[0]
         now = time.time()
         self._on_generation(
             Progress(
@@ -110,9 +114,37 @@ class GuidedEvolver(BaseEvolver):
         )
 
 
-def _typical_duration(table: pd.DataFrame) -> float:
-    """Seconds a pipeline evaluation has taken (75th percentile), 1 s before any finished."""
+def _durations(table: pd.DataFrame, objective: str) -> pd.Series:
+    """Seconds each scored evaluation took (those cut off at the search's stop have no score)."""
     if "Completed Timestamp" not in table:
-        return 1.0
-    durations = (table["Completed Timestamp"] - table["Submitted Timestamp"]).dropna()
+        return pd.Series(dtype=float)
+    scored = pd.to_numeric(table[objective], errors="coerce").notna()
+    return (table["Completed Timestamp"] - table["Submitted Timestamp"])[scored].dropna()
+
+
+def _typical_duration(table: pd.DataFrame, objective: str) -> float:
+    """Seconds a pipeline evaluation has taken (75th percentile), 1 s before any finished."""
+    durations = _durations(table, objective)
     return float(durations.quantile(0.75)) if len(durations) else 1.0
+
+
+def _best_duration(table: pd.DataFrame, objective: str) -> float:
+    """Seconds the best pipeline's evaluation took (cross-validation: one fit per fold), 0 before any."""
+    durations = _durations(table, objective)
+    if durations.empty:
+        return 0.0
+    return float(durations[pd.to_numeric(table[objective], errors="coerce")[durations.index].idxmax()])
+
+
+def _contenders_seconds(table: pd.DataFrame, objective: str, workers: int) -> float:
+    """Seconds the final choice's contenders take to evaluate again on ``workers``: the best few and the first seed (the default).
+
+    The best pipelines are often the slowest ones: a typical evaluation undercounts them.
+    """
+    durations = _durations(table, objective)
+    if durations.empty:
+        return 0.0
+    scores = pd.to_numeric(table[objective], errors="coerce")[durations.index]
+    first = table.loc[durations.index, "Submitted Timestamp"].idxmin()
+    best = durations[scores.nlargest(ensemble.CANDIDATES).index]
+    return float(best.sum() + durations[first]) / max(1, workers)

@@ -150,7 +150,8 @@ def fit(
             random_state=budget.random_state,
         )
     estimator._evolver = functools.partial(
-        GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=budget.deadline, final_repeats=repeats
+        GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=budget.deadline, cv_folds=budget.cv_folds,
+        final_repeats=repeats,
     )
     workers_before = _workers(client)
     try:
@@ -182,7 +183,7 @@ def fit(
     splitter = RepeatedStratifiedKFold if task.is_classification else RepeatedKFold
     other_folds = splitter(n_splits=budget.cv_folds, n_repeats=repeats, random_state=budget.random_state + 1)
     choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
-                             client, budget.deadline - 2.5 * refit_seconds - 1, refit_seconds, default=default)
+                             client, budget.deadline - final_fits_seconds(refit_seconds), refit_seconds, default=default)
     leaderboard = _leaderboard(valid, objective)
     changed = choice.kind != "best"
     # Learn from every row on a worker while the training-rows model is fitted and scored on the
@@ -228,6 +229,11 @@ def fit(
         holdout_score, searched_for,
     )
     return result
+
+
+def final_fits_seconds(fit_seconds: float) -> float:
+    """Time kept after the final choice: the chosen model fitted on the training rows and scored on the holdout, while a worker fits it on all rows."""
+    return 2.5 * fit_seconds + 1
 
 
 def population_for(workers: int) -> int:
