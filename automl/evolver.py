@@ -92,11 +92,11 @@ class GuidedEvolver(BaseEvolver):
         super().evaluate_population()
         table = self.population.evaluated_individuals
         objective = self.objective_names[0]
-        typical = _typical_duration(table, objective)
-        final_choice = min(self._final_repeats * _contenders_seconds(table, objective, self.n_jobs),
+        scored = _scored(table, objective)
+        final_choice = min(self._final_repeats * _contenders_seconds(scored, self.n_jobs),
                            FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
-        final_fits = final_fits_seconds(_best_duration(table, objective) / self._folds)
-        stop = self._deadline - RESERVE_PER_EVALUATION * typical - final_choice - final_fits
+        final_fits = final_fits_seconds(_best_duration(scored) / self._folds)
+        stop = self._deadline - RESERVE_PER_EVALUATION * _typical_duration(scored) - final_choice - final_fits
         self.scheduled_timeout_time = min(getattr(self, "scheduled_timeout_time", stop), stop)
         self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
         if self._on_generation is None:
@@ -114,37 +114,34 @@ class GuidedEvolver(BaseEvolver):
         )
 
 
-def _durations(table: pd.DataFrame, objective: str) -> pd.Series:
-    """Seconds each scored evaluation took (those cut off at the search's stop have no score)."""
+def _scored(table: pd.DataFrame, objective: str) -> pd.DataFrame:
+    """Each scored evaluation's score, seconds taken and submission time (those cut off at the search's stop have no score)."""
     if "Completed Timestamp" not in table:
-        return pd.Series(dtype=float)
-    scored = pd.to_numeric(table[objective], errors="coerce").notna()
-    return (table["Completed Timestamp"] - table["Submitted Timestamp"])[scored].dropna()
+        return pd.DataFrame(columns=["score", "seconds", "submitted"], dtype=float)
+    return pd.DataFrame({
+        "score": pd.to_numeric(table[objective], errors="coerce"),
+        "seconds": table["Completed Timestamp"] - table["Submitted Timestamp"],
+        "submitted": table["Submitted Timestamp"],
+    }).dropna()
 
 
-def _typical_duration(table: pd.DataFrame, objective: str) -> float:
+def _typical_duration(scored: pd.DataFrame) -> float:
     """Seconds a pipeline evaluation has taken (75th percentile), 1 s before any finished."""
-    durations = _durations(table, objective)
-    return float(durations.quantile(0.75)) if len(durations) else 1.0
+    return float(scored["seconds"].quantile(0.75)) if len(scored) else 1.0
 
 
-def _best_duration(table: pd.DataFrame, objective: str) -> float:
+def _best_duration(scored: pd.DataFrame) -> float:
     """Seconds the best pipeline's evaluation took (cross-validation: one fit per fold), 0 before any."""
-    durations = _durations(table, objective)
-    if durations.empty:
-        return 0.0
-    return float(durations[pd.to_numeric(table[objective], errors="coerce")[durations.index].idxmax()])
+    return float(scored.loc[scored["score"].idxmax(), "seconds"]) if len(scored) else 0.0
 
 
-def _contenders_seconds(table: pd.DataFrame, objective: str, workers: int) -> float:
+def _contenders_seconds(scored: pd.DataFrame, workers: int) -> float:
     """Seconds the final choice's contenders take to evaluate again on ``workers``: the best few and the first seed (the default).
 
     The best pipelines are often the slowest ones: a typical evaluation undercounts them.
     """
-    durations = _durations(table, objective)
-    if durations.empty:
+    if scored.empty:
         return 0.0
-    scores = pd.to_numeric(table[objective], errors="coerce")[durations.index]
-    first = table.loc[durations.index, "Submitted Timestamp"].idxmin()
-    best = durations[scores.nlargest(ensemble.CANDIDATES).index]
-    return float(best.sum() + durations[first]) / max(1, workers)
+    best = scored.nlargest(ensemble.CANDIDATES, "score")["seconds"].sum()
+    default = scored.loc[scored["submitted"].idxmin(), "seconds"]
+    return float(best + default) / max(1, workers)

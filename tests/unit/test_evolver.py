@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from automl.evolver import _best_duration, _contenders_seconds, _typical_duration
+from automl.evolver import _best_duration, _contenders_seconds, _scored, _typical_duration
 
 
 def _table(rows):
@@ -17,19 +17,20 @@ def test_the_final_choice_is_timed_by_its_contenders_not_by_a_typical_evaluation
     # The default first; fast, weak linear models; the best pipelines are the slow ones.
     rows = [(0.80, 4.0)] + [(0.5, 0.2)] * 20 + [(0.90, 8.0), (0.89, 6.0), (0.88, 6.0), (0.87, 4.0), (0.86, 1.0)]
     rows += [(None, 0.0), ("TIMEOUT", 9.0)]  # cut off at the stop, and timed out: neither counts
-    table = _table(rows)
-    assert _typical_duration(table, "r2") == pytest.approx(0.2)
+    scored = _scored(_table(rows), "r2")
+    assert _typical_duration(scored) == pytest.approx(0.2)
     # The best four (8 + 6 + 6 + 4) and the default (4), on two workers.
-    assert _contenders_seconds(table, "r2", 2) == pytest.approx(14.0)
+    assert _contenders_seconds(scored, 2) == pytest.approx(14.0)
 
 
 def test_nothing_scored_yet_reserves_nothing():
-    table = _table([("INVALID", 1.0), (None, 0.0)])
-    assert _contenders_seconds(table, "r2", 2) == 0.0
-    assert _typical_duration(table, "r2") == 1.0
+    scored = _scored(_table([("INVALID", 1.0), (None, 0.0)]), "r2")
+    assert _contenders_seconds(scored, 2) == 0.0
+    assert _typical_duration(scored) == 1.0
+    assert _best_duration(scored) == 0.0
 
 
 def test_the_final_fits_are_timed_by_the_best_pipeline():
     rows = [(0.80, 4.0), (0.90, 10.0), (0.5, 0.2)]
-    assert _best_duration(_table(rows), "r2") == 10.0
-    assert _best_duration(_table([("INVALID", 3.0)]), "r2") == 0.0
+    assert _best_duration(_scored(_table(rows), "r2")) == 10.0
+    assert _best_duration(_scored(_table([("INVALID", 3.0)]), "r2")) == 0.0
