@@ -35,6 +35,10 @@ class TpotSettings(BaseModel):
         None, ge=1, le=10_000,
         description="Stop the search once the best score has not risen by 0.001 for more than this many generations in a row; default: never.",
     )
+    final_fits: int = Field(
+        5, ge=1, le=20,
+        description="The registered model averages this many fits on all rows, each without another 1/n of them (bagging); 1: one fit on all rows.",
+    )
     config_dict: str = Field("default", description="Search-space preset (see automl.search_space.PRESETS).")
     n_jobs: int | None = Field(None, ge=1, le=256, description="Dask workers for local mode; default one per core, at most 8.")
     memory_limit_mb: int = Field(3072, ge=256, le=1_048_576, description="Memory limit per Dask worker, MiB.")

@@ -86,6 +86,10 @@ class TrainingRequest(BaseModel):
         None, ge=1, le=10_000, title="Early stop (generations)",
         description="Stop the search once the best score has not risen by 0.001 for more than this many generations in a row. Default: TPOT__EARLY_STOP, else never.",
     )
+    final_fits: int | None = Field(
+        None, ge=1, le=20, title="Final fits",
+        description="The registered model averages this many fits on all rows, each without another 1/n of them (bagging; forests are fitted once); 1: one fit. Default: TPOT__FINAL_FITS (5).",
+    )
     search_space: Literal["auto", SearchSpacePreset] = Field(
         "auto", title="Search space", description="Preset; auto: TPOT__CONFIG_DICT (default 'default'). 'fast' for quick runs."
     )
@@ -119,6 +123,7 @@ class TrainingRequest(BaseModel):
                 "parallel_mode": settings.parallel_mode if self.parallel_mode == "auto" else self.parallel_mode,
                 "cv_folds": self.cv_folds or tpot.cv_folds,
                 "early_stop": self.early_stop or tpot.early_stop,
+                "final_fits": self.final_fits or tpot.final_fits,
                 "search_space": tpot.config_dict if self.search_space == "auto" else self.search_space,
                 "model_name": self.model_name or default_model_name(self.dataset_uri),
             }
@@ -165,6 +170,9 @@ class TrainingResult(BaseModel):
     )
     cv_score: float
     holdout_score: float
+    final_model_fits: int = Field(
+        1, description="Fits averaged in the registered model, each on all rows but one fold (1: a single fit)."
+    )
     n_rows: int = Field(description="Rows used for training and holdout.")
     n_rows_dropped: int = Field(description="Rows dropped because the target was missing.")
     n_evaluated: int = Field(description="Pipelines the search evaluated.")

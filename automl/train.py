@@ -17,7 +17,7 @@ from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold, trai
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 
-from automl import ensemble
+from automl import bagging, ensemble
 from automl.data import Dataset
 from automl.errors import SearchFailedError, WorkerLostError
 from automl.model import DecodeLabels
@@ -49,7 +49,8 @@ class Budget:
 
     ``deadline`` (a ``time.time()`` value) is when the fitted model must be ready; the search
     stops early enough to leave room for the final fits, or once the best score has not risen
-    by ``EARLY_STOP_TOLERANCE`` for more than ``early_stop`` generations in a row.
+    by ``EARLY_STOP_TOLERANCE`` for more than ``early_stop`` generations in a row. The model
+    registered averages ``final_fits`` fits on all rows (:mod:`automl.bagging`).
     """
 
     generations: int
@@ -60,6 +61,7 @@ class Budget:
     holdout_fraction: float
     random_state: int
     early_stop: int | None = None
+    final_fits: int = 1
 
     def seconds_left(self) -> float:
         return self.deadline - time.time()
@@ -87,6 +89,7 @@ class FitResult:
     n_train: int
     n_holdout: int
     final_rows: int
+    final_fits: int = 1
     timings: dict[str, float] = field(default_factory=dict)
     selection: dict[str, Any] | None = None
     search: dict[str, Any] = field(default_factory=dict)
@@ -186,30 +189,32 @@ def fit(
                              client, budget.deadline - final_fits_seconds(refit_seconds), refit_seconds, default=default)
     leaderboard = _leaderboard(valid, objective)
     changed = choice.kind != "best"
-    # Learn from every row on a worker while the training-rows model is fitted and scored on the
-    # holdout here; the all-rows model is kept if it is ready by the deadline.
-    everything = Pipeline([("preprocess", clone(preprocessor)), ("model", clone(choice.model if changed else searched))])
-    all_rows = client.submit(everything.fit, dataset.features, y_codes, pure=False)
+    # On the workers, in this order: the chosen model fitted on the training rows (scored on the
+    # holdout here), then on all rows, several fits averaged (automl.bagging), kept if ready by
+    # the deadline. All rows are encoded as the training rows were: the model's column indices hold.
+    recipe = clone(choice.model if changed else searched)
+    on_training_rows = bagging.submit(recipe, matrix, y_train, 1, task.is_classification, 0, client) if changed else []
+    matrix_all = preprocessor.transform(dataset.features)
+    all_rows = bagging.submit(recipe, matrix_all, y_codes, bagging.fits_for(recipe, budget.final_fits),
+                              task.is_classification, budget.random_state + 2, client)
     if changed:
-        searched, cv_score = clone(choice.model).fit(matrix, y_train), choice.score
+        searched, cv_score = on_training_rows[0].result(), choice.score
         leaderboard = _put_first(leaderboard, _one_line(searched), cv_score, float(complexity_scorer(searched)))
-    scored = Pipeline([("preprocess", preprocessor), ("model", searched)])
-    holdout_score = float(get_scorer(task.metric)(scored, X_hold, y_hold))
-    final_rows = len(X_train)
+    holdout_score = float(get_scorer(task.metric)(Pipeline([("preprocess", preprocessor), ("model", searched)]), X_hold, y_hold))
+    model, final_rows, final_fits = searched, len(X_train), 1
     try:
-        scored = all_rows.result(timeout=max(0.0, budget.seconds_left()))
-        searched, final_rows = scored.named_steps["model"], len(y_codes)
-    except TimeoutError:
-        all_rows.cancel()
-        log.info("The model learned from the training rows only: the all-rows fit was not ready in time.")
-    except Exception as exc:  # the training-rows model stands; the all-rows fit was a bonus
-        log.warning("The model learned from the training rows only: the all-rows fit failed (%s: %s).", type(exc).__name__, exc)
-    final = scored if encoder is None else Pipeline(
-        [("preprocess", scored.named_steps["preprocess"]), ("model", DecodeLabels(searched, encoder.classes_))]
-    )
+        fitted = bagging.collect(all_rows, budget.seconds_left())
+        if fitted:
+            model = bagging.average(fitted, matrix_all, y_codes, task.is_classification)
+            final_rows, final_fits = len(y_codes), len(fitted)
+        else:
+            log.info("The model learned from the training rows only: no fit on all rows was ready in time.")
+    except Exception as exc:  # the training-rows model stands; the all-rows fits were a bonus
+        log.warning("The model learned from the training rows only: a fit on all rows failed (%s: %s).", type(exc).__name__, exc)
+    final = Pipeline([("preprocess", preprocessor), ("model", model if encoder is None else DecodeLabels(model, encoder.classes_))])
     result = FitResult(
         model=final,
-        best_pipeline=_one_line(searched),
+        best_pipeline=_one_line(recipe),
         cv_score=cv_score,
         holdout_score=holdout_score,
         objective=objective,
@@ -219,6 +224,7 @@ def fit(
         n_train=len(X_train),
         n_holdout=len(X_hold),
         final_rows=final_rows,
+        final_fits=final_fits,
         selection=choice.describe(),
         search={"generations": evolver.generation, "stopped_by": evolver.stopped_by},
         timings={"search": searched_for, "total_fit": time.monotonic() - started},
@@ -232,7 +238,7 @@ def fit(
 
 
 def final_fits_seconds(fit_seconds: float) -> float:
-    """Time kept after the final choice: the chosen model fitted on the training rows and scored on the holdout, while a worker fits it on all rows."""
+    """Time kept after the final choice: the chosen model fitted on the training rows and scored on the holdout, while the workers fit it on all rows."""
     return 2.5 * fit_seconds + 1
 
 

@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--early-stop", type=int, default=None, metavar="GENERATIONS",
                        help="stop the search once the best score has not risen by 0.001 for more than this many "
                        "generations in a row (default: TPOT__EARLY_STOP, else never: the time budget decides)")
+    train.add_argument("--final-fits", type=int, default=None, metavar="N",
+                       help="the registered model averages N fits on all rows, each without another 1/N of them "
+                       "(bagging; forests are fitted once); 1: one fit (default: TPOT__FINAL_FITS or 5)")
     train.add_argument("--search-space", choices=get_args(SearchSpacePreset), default=None,
                        help="search-space preset (default: TPOT__CONFIG_DICT or 'default'); 'fast' for quick runs")
     train.add_argument("--parallel-mode", choices=["local", "distributed", "off"], default=None,
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             dataset_uri=args.data, target_column=args.target, task=args.task, metric=args.metric or "auto",
             generations=args.generations, population_size=args.population_size, time_left=args.time_left,
             per_run_limit=args.per_run_limit, parallel_mode=args.parallel_mode or "auto", cv_folds=args.cv_folds,
-            early_stop=args.early_stop, search_space=args.search_space or "auto", model_name=args.model_name, random_state=args.random_state,
+            early_stop=args.early_stop, final_fits=args.final_fits, search_space=args.search_space or "auto", model_name=args.model_name, random_state=args.random_state,
             holdout_fraction=args.holdout_fraction,
         )
     except ValidationError as exc:

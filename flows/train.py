@@ -138,6 +138,7 @@ def _train(request: TrainingRequest) -> TrainingResult:
     budget = trainer.Budget(
         request.generations, request.population_size, deadline - REGISTRATION_RESERVE, request.per_run_limit,
         request.cv_folds, request.holdout_fraction, request.random_state, request.early_stop,
+        request.final_fits,
     )
     fit_timeout = request.time_left + 2 * request.per_run_limit + 120
     with fit_placement(request.parallel_mode, settings) as placement:

@@ -33,7 +33,8 @@ def test_deployments_carry_the_form_schema_schedule_and_concurrency_limit(stack,
     assert request["dataset_uri"]["title"] == "Dataset" and request["dataset_uri"]["description"]
     assert set(schema["definitions"]["TrainingRequest"]["properties"]) >= {
         "dataset_uri", "target_column", "task", "metric", "generations", "population_size", "time_left",
-        "per_run_limit", "parallel_mode", "cv_folds", "early_stop", "search_space", "model_name", "random_state", "holdout_fraction",
+        "per_run_limit", "parallel_mode", "cv_folds", "early_stop", "final_fits", "search_space", "model_name", "random_state",
+        "holdout_fraction",
     }
     assert train.enforce_parameter_schema and train.work_pool_name == "automl-process"
     assert [s.schedule.cron for s in retrain.schedules] == ["0 3 * * 1"]

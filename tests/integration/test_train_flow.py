@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import mlflow
 import pytest
 from mlflow import MlflowClient
+from sklearn.ensemble import VotingClassifier
 
 from automl.errors import (
     ClassTooSmallError,
@@ -140,6 +142,13 @@ def test_the_budget_covers_the_whole_run_and_the_seeds_are_evaluated_first(store
         assert choice["chosen"] == "default" or choice["margin"] > choice["standard_error"], choice
     if choice["chosen"] != "best":  # the search's best keeps the score it was ranked by
         assert result.cv_score == pytest.approx(choice["cv_scores"][choice["chosen"]])
+    # The registered model averages the fits on all rows that were ready by the deadline.
+    scores = json.loads(Path(summary_path).read_text())["scores"]
+    assert scores["final_model_fits"] == result.final_model_fits >= 1
+    model = mlflow.sklearn.load_model(result.model_uri).named_steps["model"].estimator
+    if result.final_model_fits > 1:
+        assert scores["final_model_rows"] == result.n_rows
+        assert isinstance(model, VotingClassifier) and len(model.estimators_) == result.final_model_fits
 
 
 @pytest.fixture

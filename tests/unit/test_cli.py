@@ -10,7 +10,7 @@ def test_train_help_explains_every_option_and_its_default():
     out = _automl("train", "--help")
     assert out.returncode == 0
     for option in ("--data", "--target", "--task", "--metric", "--time-left", "--generations",
-                   "--population-size", "--early-stop", "--search-space", "--model-name", "--parallel-mode"):
+                   "--population-size", "--early-stop", "--final-fits", "--search-space", "--model-name", "--parallel-mode"):
         assert option in out.stdout
     assert "TPOT__TIME_LEFT or 600" in " ".join(out.stdout.split())
 

@@ -13,6 +13,7 @@ def test_defaults_match_the_documented_values():
     assert settings.tpot.per_run_limit == 60
     assert settings.tpot.cv_folds is None  # chosen from the table's size
     assert settings.tpot.early_stop is None  # the time budget decides
+    assert settings.tpot.final_fits == 5
     assert settings.tpot.memory_limit_mb == 3072
     assert settings.parallel_mode == "local"
     assert settings.enable_fallback is True
@@ -47,7 +48,10 @@ def test_request_fields_override_settings_and_unset_fields_fall_back(monkeypatch
     monkeypatch.setenv("TPOT__GENERATIONS", "9")
     monkeypatch.setenv("TPOT__TIME_LEFT", "120")
     monkeypatch.setenv("TPOT__EARLY_STOP", "5")
+    monkeypatch.setenv("TPOT__FINAL_FITS", "3")
     request = TrainingRequest(dataset_uri="data/x.csv", target_column="y", time_left=30).resolve(Settings())
+    assert request.final_fits == 3
+    assert TrainingRequest(dataset_uri="x.csv", target_column="y", final_fits=1).resolve(Settings()).final_fits == 1
     assert request.generations == 9
     assert request.early_stop == 5
     assert request.time_left == 30

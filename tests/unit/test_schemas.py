@@ -6,7 +6,8 @@ from automl.schemas import CustomSearchSpace, TrainingRequest, default_model_nam
 
 @pytest.mark.parametrize(
     "field, value",
-    [("time_left", -1), ("cv_folds", 1), ("holdout_fraction", 0.9), ("population_size", 1), ("metric", "auc"), ("early_stop", 0)],
+    [("time_left", -1), ("cv_folds", 1), ("holdout_fraction", 0.9), ("population_size", 1), ("metric", "auc"), ("early_stop", 0),
+     ("final_fits", 0)],
 )
 def test_out_of_range_request_fields_are_rejected(field, value):
     with pytest.raises(ValidationError, match=field):
