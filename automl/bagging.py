@@ -1,11 +1,9 @@
 """The registered model: the chosen pipeline fitted on all rows several times, each time without another fold, and averaged.
 
-Averaging fits that each saw other rows lowers the variance of the predictions (bagging; the
-fold models of AutoGluon's bagged ensembles). On the train splits of the benchmark tables,
-averaging 5 such fits of the default gradient boosting scored above one fit on all rows
-(ROC AUC +0.010 on credit scoring, R² +0.0035 on house prices, +0.0007 on diamonds; churn
-and penguins unchanged). Each fit is one Dask task; fits not ready by the deadline are left
-out. Forests are fitted once: they average their own trees already, and copies would only
+Averaging fits that each saw other rows lowers the variance of the predictions (bagging, as
+with the fold models of AutoGluon's bagged ensembles); ``benchmarks/final_fits.py`` measures
+it against one fit on all rows. Each fit is one Dask task; fits not ready by the deadline are
+left out. Forests are fitted once: they average their own trees already, and copies would only
 multiply their size.
 """
 

@@ -189,16 +189,16 @@ def fit(
                              client, budget.deadline - final_fits_seconds(refit_seconds), refit_seconds, default=default)
     leaderboard = _leaderboard(valid, objective)
     changed = choice.kind != "best"
-    # On the workers, in this order: the chosen model fitted on the training rows (scored on the
-    # holdout here), then on all rows, several fits averaged (automl.bagging), kept if ready by
-    # the deadline. All rows are encoded as the training rows were: the model's column indices hold.
+    # Learn from every row on the workers (several fits averaged, see automl.bagging) while the
+    # training-rows model is fitted and scored on the holdout here (no wait for a free worker);
+    # the fits ready by the deadline are kept. All rows are encoded as the training rows were:
+    # the model's column indices hold.
     recipe = clone(choice.model if changed else searched)
-    on_training_rows = bagging.submit(recipe, matrix, y_train, 1, task.is_classification, 0, client) if changed else []
     matrix_all = preprocessor.transform(dataset.features)
     all_rows = bagging.submit(recipe, matrix_all, y_codes, bagging.fits_for(recipe, budget.final_fits),
                               task.is_classification, budget.random_state + 2, client)
     if changed:
-        searched, cv_score = on_training_rows[0].result(), choice.score
+        searched, cv_score = clone(choice.model).fit(matrix, y_train), choice.score
         leaderboard = _put_first(leaderboard, _one_line(searched), cv_score, float(complexity_scorer(searched)))
     holdout_score = float(get_scorer(task.metric)(Pipeline([("preprocess", preprocessor), ("model", searched)]), X_hold, y_hold))
     model, final_rows, final_fits = searched, len(X_train), 1
