@@ -31,17 +31,17 @@ _FORESTS = (RandomForestClassifier, RandomForestRegressor, ExtraTreesClassifier,
 
 def fits_for(model: Any, folds: int) -> int:
     """How many fits to average: ``folds``, or one for a model that holds a forest."""
-    inner = model.get_params(deep=True).values() if hasattr(model, "get_params") else ()
-    return 1 if isinstance(model, _FORESTS) or any(isinstance(v, _FORESTS) for v in inner) else folds
+    parts = [model, *model.get_params(deep=True).values()]
+    return 1 if any(isinstance(part, _FORESTS) for part in parts) else folds
 
 
 def submit(model: Any, X: Any, y: np.ndarray, fits: int, classification: bool, random_state: int, client: Any) -> list[Any]:
     """Start ``fits`` fits of ``model`` on ``client``'s workers: all rows, or all rows but one fold each."""
     data = client.scatter([X, y], hash=False, broadcast=True)
     if fits == 1:
-        return [client.submit(_fit, model, data[0], data[1], None, pure=False)]
+        return [client.submit(fit_rows, model, data[0], data[1], None, pure=False)]
     splitter = (StratifiedKFold if classification else KFold)(fits, shuffle=True, random_state=random_state)
-    return [client.submit(_fit, model, data[0], data[1], rows, pure=False) for rows, _ in splitter.split(X, y)]
+    return [client.submit(fit_rows, model, data[0], data[1], rows, pure=False) for rows, _ in splitter.split(X, y)]
 
 
 def collect(futures: list[Any], seconds: float) -> list[Any]:
@@ -65,7 +65,8 @@ def average(fitted: list[Any], X: Any, y: np.ndarray, classification: bool) -> A
     return voting.fit(X, y)  # frozen members: this only records the classes and the input's width
 
 
-def _fit(model: Any, X: Any, y: np.ndarray, rows: np.ndarray | None) -> Any:
+def fit_rows(model: Any, X: Any, y: np.ndarray, rows: np.ndarray | None) -> Any:
+    """A clone of ``model`` fitted on ``rows`` of ``X``, ``y`` (all of them if None)."""
     if rows is None:
         return clone(model).fit(X, y)
     return clone(model).fit(_safe_indexing(X, rows), y[rows])

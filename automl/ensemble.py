@@ -33,6 +33,8 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.metrics import get_scorer
 from sklearn.utils import _safe_indexing
 
+from automl import bagging
+
 log = logging.getLogger(__name__)
 
 CANDIDATES = 4
@@ -181,8 +183,7 @@ def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classific
 
 
 def _predict_fold(pipeline: Any, X: Any, y: np.ndarray, train: np.ndarray, test: np.ndarray, method: str) -> np.ndarray:
-    fitted = clone(pipeline).fit(_safe_indexing(X, train), y[train])
-    return getattr(fitted, method)(_safe_indexing(X, test))
+    return getattr(bagging.fit_rows(pipeline, X, y, train), method)(_safe_indexing(X, test))
 
 
 def _voting(members: list[tuple[int, Any]], weights: list[int], classification: bool) -> Any:

@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             dataset_uri=args.data, target_column=args.target, task=args.task, metric=args.metric or "auto",
             generations=args.generations, population_size=args.population_size, time_left=args.time_left,
             per_run_limit=args.per_run_limit, parallel_mode=args.parallel_mode or "auto", cv_folds=args.cv_folds,
-            early_stop=args.early_stop, final_fits=args.final_fits, search_space=args.search_space or "auto", model_name=args.model_name, random_state=args.random_state,
-            holdout_fraction=args.holdout_fraction,
+            early_stop=args.early_stop, final_fits=args.final_fits, search_space=args.search_space or "auto",
+            model_name=args.model_name, random_state=args.random_state, holdout_fraction=args.holdout_fraction,
         )
     except ValidationError as exc:
         print(f"automl: invalid options:\n{exc}", file=sys.stderr)
@@ -109,6 +109,7 @@ def describe(result) -> str:
         f"Metric:          {result.metric}",
         f"Final model:     {result.best_pipeline}",
         f"Chosen as:       {_CHOSEN_AS[result.final_choice]}",
+        f"Final fits:      {result.final_model_fits} averaged in the registered model (each on all rows but one fold when > 1)",
         f"CV score:        {result.cv_score:.4f}",
         f"Holdout score:   {result.holdout_score:.4f}  ({result.n_rows} rows, {result.n_evaluated} pipelines evaluated)",
         f"Search:          {result.generations} generations, stopped by {result.stopped_by}",

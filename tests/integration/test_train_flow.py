@@ -22,7 +22,9 @@ from automl.errors import (
     UnsupportedFormatError,
 )
 from automl.schemas import TrainingRequest
+from flows.cli import describe
 from flows.train import train
+from flows.ui import summary_markdown
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -149,6 +151,8 @@ def test_the_budget_covers_the_whole_run_and_the_seeds_are_evaluated_first(store
     if result.final_model_fits > 1:
         assert scores["final_model_rows"] == result.n_rows
         assert isinstance(model, VotingClassifier) and len(model.estimators_) == result.final_model_fits
+    assert f"Final fits:      {result.final_model_fits} averaged" in describe(result)
+    assert f"| Final fits | {result.final_model_fits} averaged" in summary_markdown(result)
 
 
 @pytest.fixture
