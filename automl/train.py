@@ -195,8 +195,8 @@ def fit(
     # the model's column indices hold.
     recipe = clone(choice.model if changed else searched)
     matrix_all = preprocessor.transform(dataset.features)
-    all_rows = bagging.submit(recipe, matrix_all, y_codes, bagging.fits_for(recipe, budget.final_fits),
-                              task.is_classification, budget.random_state + 2, client)
+    all_rows = bagging.submit(recipe, matrix_all, y_codes, budget.final_fits, task.is_classification,
+                              budget.random_state + 2, client)
     if changed:
         searched, cv_score = clone(choice.model).fit(matrix, y_train), choice.score
         leaderboard = _put_first(leaderboard, _one_line(searched), cv_score, float(complexity_scorer(searched)))
@@ -204,11 +204,11 @@ def fit(
     model, final_rows, final_fits = searched, len(X_train), 1
     try:
         fitted = bagging.collect(all_rows, budget.seconds_left())
-        if fitted:
-            model = bagging.average(fitted, matrix_all, y_codes, task.is_classification)
-            final_rows, final_fits = len(y_codes), len(fitted)
+        combined = bagging.combine(recipe, fitted, matrix_all, y_codes, task.is_classification)
+        if combined is not None:
+            model, final_rows, final_fits = combined, len(y_codes), max(len(fits) for fits in fitted)
         else:
-            log.info("The model learned from the training rows only: no fit on all rows was ready in time.")
+            log.info("The model learned from the training rows only: not every part of it had a fit on all rows ready in time.")
     except Exception as exc:  # the training-rows model stands; the all-rows fits were a bonus
         log.warning("The model learned from the training rows only: a fit on all rows failed (%s: %s).", type(exc).__name__, exc)
     final = Pipeline([("preprocess", preprocessor), ("model", model if encoder is None else DecodeLabels(model, encoder.classes_))])

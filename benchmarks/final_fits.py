@@ -2,10 +2,12 @@
 
 Measured on each dataset's *train* split only (the test splits stay for the comparison with
 the peers): an outer cross-validation holds out a fifth of the rows, and on the other four
-fifths the default gradient boosting (and a slow-learning configuration) is fitted once, or
-``--fits`` times on all rows but one fold and averaged, as ``automl.bagging`` does. Prints
-each approach's mean score on the held-out rows and the mean paired difference from one fit,
-with its standard error:
+fifths each configuration is fitted once, or bagged as ``automl.bagging`` bags the registered
+model (``--fits`` fits on all rows but one fold, averaged; an ensemble member by member, its
+forest fitted once), on a local Dask cluster of two workers. The configurations: the default
+gradient boosting, a slow-learning one, and an average of the default boosting and extra
+trees. Prints each one's mean score on the held-out rows and the mean paired difference from
+one fit, with its standard error:
 
     .venv/bin/python benchmarks/final_fits.py [--datasets credit_data ames] [--repeats 2] [--fits 5]
 """
@@ -14,17 +16,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from distributed import Client, LocalCluster
 from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.frozen import FrozenEstimator
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    VotingClassifier,
+    VotingRegressor,
+)
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,13 +41,13 @@ sys.path.insert(0, str(ROOT))
 
 from automl import bagging  # noqa: E402
 from automl.preprocessing import build_preprocessor, category_codes  # noqa: E402
-from automl.tabular_space import SLOW_BOOSTING  # noqa: E402
+from automl.tabular_space import FOREST_MAX_ROWS, SLOW_BOOSTING  # noqa: E402
 
 DATA = ROOT / "examples" / "data"
-CONFIGURATIONS = {"default": {}, "slow": SLOW_BOOSTING}
+CONFIGURATIONS = ("default", "slow", "boosting+forest")
 
 
-def compare(name: str, repeats: int, fits: int) -> None:
+def compare(name: str, repeats: int, fits: int, client: Client) -> None:
     manifest = json.loads((DATA / name / "manifest.json").read_text())
     table = pd.read_parquet(DATA / name / "train.parquet")
     y = table.pop(manifest["target"])
@@ -51,25 +60,30 @@ def compare(name: str, repeats: int, fits: int) -> None:
         for train, test in splitter(5, shuffle=True, random_state=repeat).split(table, y):
             X, X_test = table.iloc[train], table.iloc[test]
             preprocessor = build_preprocessor(X, "ordinal").fit(X, y[train])
-            for configuration, params in CONFIGURATIONS.items():
-                model = _model(classification, category_codes(preprocessor) or None, params)
-                pipeline = Pipeline([("preprocess", FrozenEstimator(preprocessor)), ("model", model)])
-                scores[configuration]["one fit"].append(scorer(clone(pipeline).fit(X, y[train]), X_test, y[test]))
-                folds = splitter(fits, shuffle=True, random_state=100 + repeat).split(X, y[train])
-                members = [clone(pipeline).fit(X.iloc[rows], y[train][rows]) for rows, _ in folds]
-                averaged = bagging.average(members, X, y[train], classification)
-                scores[configuration][f"{fits} fits"].append(scorer(averaged, X_test, y[test]))
+            matrix, matrix_test = preprocessor.transform(X), preprocessor.transform(X_test)
+            for configuration in CONFIGURATIONS:
+                model = _model(configuration, classification, category_codes(preprocessor) or None, len(train))
+                scores[configuration]["one fit"].append(scorer(clone(model).fit(matrix, y[train]), matrix_test, y[test]))
+                futures = bagging.submit(model, matrix, y[train], fits, classification, 100 + repeat, client)
+                bagged = bagging.combine(model, bagging.collect(futures, 3600), matrix, y[train], classification)
+                scores[configuration][f"{fits} fits"].append(scorer(bagged, matrix_test, y[test]))
     for configuration, found in scores.items():
         one = np.array(found["one fit"])
         many = np.array(found[f"{fits} fits"])
         lead = many - one
-        print(f"{name:12s} {configuration:8s} one fit {one.mean():.4f}  {fits} fits {many.mean():.4f}  "
+        print(f"{name:12s} {configuration:16s} one fit {one.mean():.4f}  {fits} fits {many.mean():.4f}  "
               f"difference {lead.mean():+.4f} ± {lead.std(ddof=1) / np.sqrt(len(lead)):.4f}", flush=True)
 
 
-def _model(classification: bool, categorical: list[int] | None, params: dict):
-    make = HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor
-    return make(categorical_features=categorical, random_state=0, **params)
+def _model(configuration: str, classification: bool, categorical: list[int] | None, n_rows: int):
+    boosting = HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor
+    if configuration != "boosting+forest":
+        return boosting(categorical_features=categorical, random_state=0, **(SLOW_BOOSTING if configuration == "slow" else {}))
+    subsample = FOREST_MAX_ROWS / n_rows if n_rows > FOREST_MAX_ROWS else None
+    forest = (ExtraTreesClassifier if classification else ExtraTreesRegressor)(
+        n_estimators=100, max_samples=subsample, bootstrap=subsample is not None, n_jobs=1, random_state=0)
+    members = [("boosting", boosting(categorical_features=categorical, random_state=0)), ("forest", forest)]
+    return VotingClassifier(members, voting="soft") if classification else VotingRegressor(members)
 
 
 def main() -> None:
@@ -78,8 +92,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="repeats of the outer 5-fold cross-validation")
     parser.add_argument("--fits", type=int, default=5, help="fits averaged")
     args = parser.parse_args()
-    for name in args.datasets:
-        compare(name, args.repeats, args.fits)
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+        for name in args.datasets:
+            compare(name, args.repeats, args.fits, client)
 
 
 if __name__ == "__main__":
