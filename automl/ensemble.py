@@ -84,14 +84,14 @@ class Choice:
 
 def select(
     pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, metric: str, classification: bool, client: Any,
-    deadline: float, fit_seconds: float, default: Any | None = None,
+    deadline: float, member_seconds: float, default: Any | None = None,
 ) -> Choice:
     """The final model among ``pipelines`` (the search's best first), their ensemble and ``default``.
 
     ``cv`` gives the folds (a ``Repeated*`` splitter repeats them). Out-of-fold predictions are computed on ``client``'s workers, the best pipeline's and the
     default's first; those not ready by ``deadline`` (a ``time.time()`` value) are left out,
-    and an ensemble is a contender only if its extra members (``fit_seconds`` each) can be
-    fitted by then. When not even the best pipeline's predictions are ready, or there is
+    and an ensemble is a contender only if the final fits of its extra members (``member_seconds``
+    each) fit in before then. When not even the best pipeline's predictions are ready, or there is
     nothing to compare, the search's best stands and ``skipped`` says why.
     """
     contenders = list(pipelines)
@@ -113,7 +113,7 @@ def select(
     fold_scores = _fold_scorer(metric, y, folds, per_repeat, classification)
     options = {"best": (fold_scores(ready[0]), contenders[0])}
     counts = _greedy(ready, lambda values: float(fold_scores(values).mean()))
-    if len(counts) >= 2 and (len(counts) - 1) * fit_seconds < deadline - time.time():
+    if len(counts) >= 2 and (len(counts) - 1) * member_seconds < deadline - time.time():
         members = sorted(counts)
         voting = _voting([(i, contenders[i]) for i in members], [counts[i] for i in members], classification)
         options["ensemble"] = (_cross_fitted(ready, fold_scores, len(folds), per_repeat), voting)

@@ -72,6 +72,9 @@ EARLY_STOP_TOLERANCE = 0.001
 # Shortest search worth starting, seconds (enough for the seeds on small tables), and the
 # share of the time kept for the final fits until evaluation times are known.
 MIN_SEARCH, FIRST_RESERVE = 5.0, 0.15
+# The final fits take about this many fits' time (the training-rows fit here; the all-rows fits,
+# spread over the workers, meanwhile).
+FINAL_FIT_ROUNDS = 2.5
 
 
 @dataclass
@@ -107,7 +110,7 @@ def fit(
     # TPOT takes seconds to import; only the process that searches pays for it.
     from tpot import TPOTEstimator
 
-    from automl.evolver import GuidedEvolver, complexity_scorer
+    from automl.evolver import AFTER_SEARCH, GuidedEvolver, complexity_scorer
 
     started = time.monotonic()
     y = dataset.target
@@ -177,7 +180,8 @@ def fit(
         raise SearchFailedError(f"The search on {dataset.name!r} produced no valid pipeline.")
 
     searched, cv_score = estimator.fitted_pipeline_, float(estimator.selected_best_score[objective])
-    refit_seconds = time.monotonic() - evolver.finished
+    # Measured, TPOT's fit of its best pipeline also counts TPOT's own work after the search.
+    fit_seconds = max(evolver.fit_seconds, time.monotonic() - evolver.finished - AFTER_SEARCH)
     candidates = _best_distinct(estimator.evaluated_individuals, objective, ensemble.CANDIDATES)
     # The first seed of the built-in presets is the boosting family's default configuration. The
     # final choice scores on other folds than the search's: the best pipeline was chosen on those,
@@ -186,7 +190,8 @@ def fit(
     splitter = RepeatedStratifiedKFold if task.is_classification else RepeatedKFold
     other_folds = splitter(n_splits=budget.cv_folds, n_repeats=repeats, random_state=budget.random_state + 1)
     choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
-                             client, budget.deadline - final_fits_seconds(refit_seconds), refit_seconds, default=default)
+                             client, budget.deadline - final_fits_seconds(fit_seconds), FINAL_FIT_ROUNDS * fit_seconds,
+                             default=default)
     leaderboard = _leaderboard(valid, objective)
     changed = choice.kind != "best"
     # Learn from every row on the workers (several fits averaged, see automl.bagging) while the
@@ -239,7 +244,7 @@ def fit(
 
 def final_fits_seconds(fit_seconds: float) -> float:
     """Time kept after the final choice: the chosen model fitted on the training rows and scored on the holdout, while the workers fit it on all rows."""
-    return 2.5 * fit_seconds + 1
+    return FINAL_FIT_ROUNDS * fit_seconds + 1
 
 
 def population_for(workers: int) -> int:
