@@ -106,6 +106,7 @@ def result(
         metric=spec.metric,
         best_pipeline=fitted.best_pipeline,
         final_choice=(fitted.selection or {}).get("chosen", "best"),
+        final_choice_skipped=(fitted.selection or {}).get("skipped"),
         cv_score=fitted.cv_score,
         holdout_score=fitted.holdout_score,
         final_model_fits=fitted.final_fits,

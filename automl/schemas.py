@@ -168,6 +168,9 @@ class TrainingResult(BaseModel):
     final_choice: FinalChoice = Field(
         "best", description="What the final model is: the search's best pipeline, the default configuration, or an ensemble."
     )
+    final_choice_skipped: str | None = Field(
+        None, description="Why the final choice compared nothing and the search's best stands (no time left, one candidate); None when it compared."
+    )
     cv_score: float
     holdout_score: float
     final_model_fits: int = Field(

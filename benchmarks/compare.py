@@ -52,7 +52,7 @@ def main() -> None:
                 continue
             metric = r["metric"]
             cells += [f"{r['test_score']:.4f}", f"{r['wall']:.0f}", f"{r['peak_mb']:.0f}"]
-            facts = {k: r[k] for k in ("call_wall", "final_choice", "final_model_fits", "cv_score", "holdout_score", "n_evaluated", "timings") if k in r}
+            facts = {k: r[k] for k in ("call_wall", "final_choice", "final_choice_skipped", "final_model_fits", "cv_score", "holdout_score", "n_evaluated", "timings") if k in r}
             details.append(f"- {name}, {system}: {' '.join(str(r.get('best_pipeline', '')).split())[:240]} {facts}")
         lines.append(f"| {name} ({metric}) | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)

@@ -84,7 +84,8 @@ def summary_markdown(result: TrainingResult) -> str:
         f"| Model URI | `{result.model_uri}` |",
         f"| Durations | {timings} |",
         "",
-        f"**Final model** ({result.final_choice})",
+        f"**Final model** ({result.final_choice}"
+        + (f"; nothing compared: {result.final_choice_skipped})" if result.final_choice_skipped else ")"),
         "",
         f"```\n{result.best_pipeline}\n```",
     ]

@@ -133,10 +133,12 @@ def test_the_budget_covers_the_whole_run_and_the_seeds_are_evaluated_first(store
     summary_path = MlflowClient(stores["tracking_uri"]).download_artifacts(result.mlflow_run_id, "automl/summary.json")
     choice = json.loads(Path(summary_path).read_text())["final_choice"]
     assert choice["chosen"] in ("default", "best", "ensemble"), choice
+    assert result.final_choice_skipped == choice.get("skipped")
     # TPOT checks its stop time only between evaluations: when the search leaves too little time,
     # the comparison is skipped or the default's predictions are late, and the summary says so.
     if "skipped" in choice:
         assert choice["chosen"] == "best", choice
+        assert f"(nothing compared: {choice['skipped']})" in describe(result)
     elif choice.get("default") == "predictions not ready in time":
         assert choice["chosen"] in ("best", "ensemble") and "default" not in choice["cv_scores"], choice
     else:  # re-scored on other folds, the default stays unless beaten by more than one standard error

@@ -18,3 +18,25 @@ def test_train_help_explains_every_option_and_its_default():
 def test_invalid_option_values_fail_before_training():
     out = _automl("train", "--data", "x.csv", "--target", "y", "--time-left", "-1")
     assert out.returncode == 2 and "time_left" in out.stderr
+
+
+def test_the_summary_says_why_the_final_choice_compared_nothing():
+    from automl.schemas import TrainingResult
+    from flows.cli import describe
+    from flows.ui import summary_markdown
+
+    fields = dict(
+        task="binary", task_reason="two classes", metric="roc_auc", best_pipeline="HistGradientBoostingClassifier()",
+        final_choice="best", final_choice_skipped="no time left for out-of-fold predictions (-0.5 s)", final_model_fits=5,
+        cv_score=0.84, holdout_score=0.85, n_rows=4454, n_evaluated=90, generations=6, stopped_by="time",
+        mlflow_run_id="run", mlflow_experiment_id="1", model_name="automl-credit", model_version="1", model_alias="champion",
+        model_uri="models:/automl-credit/1", artifacts={"model": "/runs/automl-credit/1/model.joblib"}, timings={"total": 55.0},
+        mlflow_tracking_uri="sqlite:///mlflow.db", n_rows_dropped=0, parallel_mode_requested="local",
+        parallel_mode_effective="local", dataset_uri="credit.parquet", dataset_fingerprint="sha256:" + "0" * 64,
+    )
+    skipped = describe(TrainingResult.model_construct(**fields))
+    assert ("Chosen as:       the search's best pipeline "
+            "(nothing compared: no time left for out-of-fold predictions (-0.5 s))") in skipped
+    compared = describe(TrainingResult.model_construct(**{**fields, "final_choice_skipped": None}))
+    assert "Chosen as:       the search's best pipeline\n" in compared
+    assert "**Final model** (best; nothing compared: no time left" in summary_markdown(TrainingResult.model_construct(**fields))
