@@ -19,8 +19,8 @@ from tpot.objectives.complexity import calculate_model_complexity
 from automl import ensemble
 from automl.train import FAILED, Progress, final_fits_seconds
 
-# TPOT's own work once its search has stopped (tidying its table, building and fitting its best
-# pipeline), seconds, besides that fit: measured 0.5–1.2 s on 2 cores.
+# Seconds of TPOT's own work once its search has stopped (tidying its table, building its best
+# pipeline), besides fitting that pipeline: measured 0.5–1 s on 2 cores.
 AFTER_SEARCH = 1.0
 # The final choice (out-of-fold predictions of the best pipelines and the default, per repeat
 # of the folds) may take at most this share of the budget.
