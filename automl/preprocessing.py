@@ -86,3 +86,11 @@ def category_codes(preprocessor: ColumnTransformer) -> list[int]:
     if not isinstance(encoder, Pipeline) or not isinstance(encoder.named_steps["encode"], OrdinalEncoder):
         return []
     return list(range(preprocessor.output_indices_["categorical"].start, preprocessor.output_indices_["categorical"].stop))
+
+
+def category_levels(preprocessor: ColumnTransformer) -> list[int]:
+    """How many codes each of :func:`category_codes`' columns holds (fitted ordinal ``preprocessor``)."""
+    if not category_codes(preprocessor):
+        return []
+    encoder = preprocessor.named_transformers_["categorical"].named_steps["encode"]
+    return [min(len(levels), MAX_CATEGORY_CODES) for levels in encoder.categories_]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -39,10 +39,15 @@ def shape_of(features: pd.DataFrame, target: pd.Series, classes: int, holdout_fr
 
 @dataclass(frozen=True)
 class Encoding:
-    """The model's input matrix, as the search space needs to know it."""
+    """The model's input matrix, as the search space needs to know it.
+
+    ``columns`` maps each input column to its encoded columns, ``categorical`` lists the
+    category code columns and ``levels`` how many codes each of them holds.
+    """
 
     columns: dict[str, list[int]]
     categorical: list[int]
+    levels: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class SearchSpacePlan:
         n_inputs = sum(len(i) for i in encoding.columns.values()) or self.shape.n_features
         return tabular_space.build(
             self.spec, self.classification, self.shape.n_samples, n_inputs, encoding.categorical, self.random_state,
-            self.shape.nonnegative_target,
+            self.shape.nonnegative_target, encoding.levels,
         )
 
 

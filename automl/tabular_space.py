@@ -5,7 +5,10 @@ family treats those codes its own way: gradient boosting as native categories, f
 numbers, linear models one-hot encoded and standardized. Ranges are log-scaled around the
 library defaults and bounded by the number of training rows. Every family's default
 configuration, plus a few known-good ones, are *seeds*: TPOT evaluates them first, so a
-strong model exists within seconds and the search only has to improve on it. A regression
+strong model exists within seconds and the search only has to improve on it. Native category
+splits over many levels can overfit: when a column has more than ``FEW_LEVELS`` codes,
+gradient boosting may also read only the columns with few levels as categories and the others
+as ordered codes (a searched choice, with a seed of its own). A regression
 target that is never negative may also be learned on a log scale (prices, counts, durations:
 errors that grow with the value), as one more choice of every family.
 """
@@ -44,6 +47,9 @@ FOREST_MAX_ROWS = 20_000
 # A slow-learning, small-tree, feature-subsampled configuration: the second boosting seed.
 SLOW_BOOSTING = {"learning_rate": 0.03, "max_iter": 300, "max_leaf_nodes": 8, "min_samples_leaf": 20,
                  "l2_regularization": 1.0, "max_features": 0.5}
+# Category columns with at most this many codes stay native categories in either choice of
+# ``native_categories``.
+FEW_LEVELS = 16
 # Chance that a mutation moves one hyperparameter to a neighbouring value (else resample all).
 LOCAL_MUTATION = 0.7
 
@@ -69,15 +75,20 @@ def linear_regressor(categorical: list[int], **params: Any) -> Pipeline:
     return Pipeline([("encode", _one_hot(categorical)), ("model", Ridge(**params))])
 
 
+def gradient_boosting(make: Any, native: dict[str, list[int]], native_categories: str = "all", **params: Any) -> Any:
+    """``make(**params)`` reading the code columns ``native[native_categories]`` as categories, the others as ordered codes."""
+    return make(categorical_features=native[native_categories] or None, **params)
+
+
 def blend_classifier(boosting: dict[str, Any], linear: dict[str, Any]) -> VotingClassifier:
     """Average of a gradient-boosting model's and a linear model's probabilities."""
-    members = [("boosting", HistGradientBoostingClassifier(**boosting)), ("linear", linear_classifier(**linear))]
+    members = [("boosting", gradient_boosting(HistGradientBoostingClassifier, **boosting)), ("linear", linear_classifier(**linear))]
     return VotingClassifier(members, voting="soft")
 
 
 def blend_regressor(boosting: dict[str, Any], linear: dict[str, Any]) -> VotingRegressor:
     """Average of a gradient-boosting model's and a linear model's predictions."""
-    return VotingRegressor([("boosting", HistGradientBoostingRegressor(**boosting)), ("linear", linear_regressor(**linear))])
+    return VotingRegressor([("boosting", gradient_boosting(HistGradientBoostingRegressor, **boosting)), ("linear", linear_regressor(**linear))])
 
 
 def on_target_scale(make: Any, target: str, **params: Any) -> Any:
@@ -93,20 +104,24 @@ def _one_hot(categorical: list[int]) -> ColumnTransformer:
 
 def families(
     preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None,
-    log_target: bool = False,
+    log_target: bool = False, levels: list[int] | None = None,
 ) -> list[Family]:
     """The families of ``preset`` ("fast" or "default"), with ranges scaled to the data.
 
     With ``log_target`` (a regression target never negative), every family may learn the
-    target on a log scale, and the boosting default on that scale is one more seed.
+    target on a log scale, and the boosting default on that scale is one more seed. ``levels``
+    (codes per column of ``categorical``) decides whether boosting may read only the columns
+    with few levels as categories.
     """
     seed = {"random_state": random_state} if random_state is not None else {}
     max_leaf = max(8, min(128, n_rows // 10))
     max_min_leaf = max(4, min(200, n_rows // 20))
     balance = {"class_weight": Categorical("class_weight", ["none", "balanced"], default="none")} if classification else {}
+    few = [column for column, n in zip(categorical, levels or []) if n <= FEW_LEVELS] if levels else categorical
+    native = {"native_categories": Categorical("native_categories", ["all", "few"], default="all")} if few != categorical else {}
     boosting = Family(
         name="gradient boosting",
-        make=HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor,
+        make=_boosting(HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor),
         space={
             "learning_rate": Float("learning_rate", (0.01, 0.3), log=True, default=0.1),
             "max_iter": Integer("max_iter", (30, 500), log=True, default=100),
@@ -115,9 +130,10 @@ def families(
             "l2_regularization": Float("l2_regularization", (1e-4, 10.0), log=True, default=1e-4),
             "max_features": Float("max_features", (0.3, 1.0), default=1.0),
             **balance,
+            **native,
         },
-        fixed={"categorical_features": categorical or None, "early_stopping": "auto", **seed},
-        seeds=({}, SLOW_BOOSTING),
+        fixed={"native": {"all": categorical, "few": few}, "early_stopping": "auto", **seed},
+        seeds=({}, SLOW_BOOSTING, *([{"native_categories": "few"}] if native else [])),
     )
     sqrt_share = max(0.1, min(1.0, round(math.sqrt(n_features) / max(n_features, 1), 2)))
     forest_space = {
@@ -151,11 +167,19 @@ def _on_log_scale(family: Family) -> Family:
         space.add(scale)
     else:
         space = {**family.space, "target": scale}
-    # TPOT names an individual after its method's __name__: keep the family's.
-    make = functools.partial(on_target_scale, family.make)
-    make.__name__ = family.make.__name__
+    make = _named(functools.partial(on_target_scale, family.make), family.make.__name__)
     seeds = family.seeds + (({"target": "log"},) if family.name == "gradient boosting" else ())
     return Family(family.name, make, space, family.fixed, seeds)
+
+
+def _boosting(make: type) -> functools.partial:
+    return _named(functools.partial(gradient_boosting, make), make.__name__)
+
+
+def _named(make: functools.partial, name: str) -> functools.partial:
+    """``make`` named ``name``: TPOT names an individual after its method's ``__name__``."""
+    make.__name__ = name
+    return make
 
 
 _MEMBERS = {"gradient boosting": "boosting", "linear": "linear"}
@@ -173,10 +197,10 @@ def _blend(boosting: Family, linear: Family, classification: bool) -> Family:
 
 def build(
     preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None,
-    log_target: bool = False,
+    log_target: bool = False, levels: list[int] | None = None,
 ) -> tuple[ChoicePipeline, list[Any]]:
     """The TPOT search space of ``preset`` and its seed individuals, to be evaluated first."""
-    chosen = families(preset, classification, n_rows, n_features, categorical, random_state, log_target)
+    chosen = families(preset, classification, n_rows, n_features, categorical, random_state, log_target, levels)
     nodes = [
         TabularNode(f.make, f.space if isinstance(f.space, ConfigurationSpace) else ConfigurationSpace(f.space),
                     functools.partial(_parameters, f.fixed))
@@ -208,14 +232,13 @@ def _parameters(fixed: dict[str, Any], tuned: dict[str, Any]) -> dict[str, Any]:
 
     Names ``member:name`` go to that member's arguments (the blend's).
     """
-    arguments = {k: v for k, v in fixed.items() if not isinstance(v, dict)}
-    members = {k: dict(v) for k, v in fixed.items() if isinstance(v, dict)}
+    arguments = {k: v for k, v in fixed.items() if k not in _MEMBERS.values()}
+    members = {k: dict(v) for k, v in fixed.items() if k in _MEMBERS.values()}
     for name, value in tuned.items():
         value = None if value == "none" else value
         member, _, inner = name.rpartition(":")
         (members[member] if member else arguments)[inner] = value
     return {**arguments, **members}
-
 
 
 class TabularIndividual(EstimatorNodeIndividual):

@@ -21,7 +21,7 @@ from automl import bagging, ensemble
 from automl.data import Dataset
 from automl.errors import SearchFailedError, WorkerLostError
 from automl.model import DecodeLabels
-from automl.preprocessing import build_preprocessor, category_codes, encoded_columns
+from automl.preprocessing import build_preprocessor, category_codes, category_levels, encoded_columns
 from automl.search_space import Encoding, SearchSpacePlan
 from automl.task_type import TaskSpec
 
@@ -125,7 +125,9 @@ def fit(
     )
     preprocessor = build_preprocessor(X_train, plan.categories).fit(X_train, y_train)
     matrix = preprocessor.transform(X_train)
-    search_space, seeds = plan.build(Encoding(encoded_columns(preprocessor), category_codes(preprocessor)))
+    search_space, seeds = plan.build(
+        Encoding(encoded_columns(preprocessor), category_codes(preprocessor), category_levels(preprocessor))
+    )
     # Until evaluation times are known, keep a share of the time for the final fits; no single
     # evaluation may take more than a quarter of the search.
     search_seconds = max(MIN_SEARCH, (1 - FIRST_RESERVE) * budget.seconds_left())

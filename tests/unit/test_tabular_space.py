@@ -10,7 +10,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 
 from automl import tabular_space
 from automl.evolver import complexity_scorer
-from automl.preprocessing import build_preprocessor, category_codes
+from automl.preprocessing import build_preprocessor, category_codes, category_levels
 
 
 def _table(n=120):
@@ -107,3 +107,25 @@ def test_a_nonnegative_regression_target_may_be_learned_on_a_log_scale():
     for individual in (space.generate(np.random.default_rng(i)) for i in range(10)):
         individual.node.hyperparameters["target"] = "log"
         assert individual.export_pipeline().fit(matrix, price).predict(matrix).shape == (len(frame),)
+
+
+def test_boosting_may_read_many_level_columns_as_ordered_codes():
+    frame, target = _table(300)
+    frame["town"] = [f"t{i % 40}" for i in range(len(frame))]  # more levels than FEW_LEVELS
+    preprocessor = build_preprocessor(frame, "ordinal").fit(frame)
+    matrix, codes, levels = preprocessor.transform(frame), category_codes(preprocessor), category_levels(preprocessor)
+    assert codes == [3, 4, 5] and levels == [3, 5, 40]
+
+    space, seeds = tabular_space.build("default", True, len(frame), matrix.shape[1], codes, 0, levels=levels)
+    boosting = [s.export_pipeline() for s in seeds if s.unique_id().startswith("HistGradientBoostingClassifier(")]
+    # The default reads every code column as categories; one more seed only the few-level ones.
+    assert [list(b.categorical_features) for b in boosting] == [codes, codes, [3, 4]]
+    assert all(b.fit(matrix, target).predict_proba(matrix).shape == (len(frame), 2) for b in boosting)
+    blend = next(s for s in seeds if s.unique_id().startswith("blend_classifier")).node
+    blend.hyperparameters["boosting:native_categories"] = "few"
+    assert list(blend.export_pipeline().estimators[0][1].categorical_features) == [3, 4]
+
+    # Without a many-level column there is nothing to choose: no such hyperparameter, no extra seed.
+    plain_space, plain_seeds = tabular_space.build("default", True, len(frame), matrix.shape[1], codes[:2], 0, levels=levels[:2])
+    assert not any("native_categories" in node.space for node in plain_space.search_spaces)
+    assert len(plain_seeds) == len(seeds) - 1
