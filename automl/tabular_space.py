@@ -117,7 +117,7 @@ def families(
     max_leaf = max(8, min(128, n_rows // 10))
     max_min_leaf = max(4, min(200, n_rows // 20))
     balance = {"class_weight": Categorical("class_weight", ["none", "balanced"], default="none")} if classification else {}
-    few = [column for column, n in zip(categorical, levels or []) if n <= FEW_LEVELS] if levels else categorical
+    few = [column for column, n in zip(categorical, levels) if n <= FEW_LEVELS] if levels else categorical
     native = {"native_categories": Categorical("native_categories", ["all", "few"], default="all")} if few != categorical else {}
     boosting = Family(
         name="gradient boosting",

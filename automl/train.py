@@ -7,6 +7,7 @@ import logging
 import re
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -174,16 +175,19 @@ def fit(
         raise
     searched_for = time.monotonic() - started
     evolver = estimator._evolver_instance
+    # Measured, TPOT's fit of its best pipeline also counts TPOT's own work after the search.
+    fit_seconds = max(evolver.fit_seconds, time.monotonic() - evolver.finished - AFTER_SEARCH)
     objective = estimator.objective_names[0]
-    evaluated = _tidy(estimator.evaluated_individuals, objective)
-    valid = evaluated[evaluated["Status"] == "OK"].dropna(subset=[objective])
-    if valid.empty or not hasattr(estimator, "fitted_pipeline_"):
+    scores = pd.to_numeric(estimator.evaluated_individuals[objective], errors="coerce")
+    if scores.isna().all() or not hasattr(estimator, "fitted_pipeline_"):
         _raise_if_workers_lost(client, workers_before, dataset.name)
         raise SearchFailedError(f"The search on {dataset.name!r} produced no valid pipeline.")
 
     searched, cv_score = estimator.fitted_pipeline_, float(estimator.selected_best_score[objective])
-    # Measured, TPOT's fit of its best pipeline also counts TPOT's own work after the search.
-    fit_seconds = max(evolver.fit_seconds, time.monotonic() - evolver.finished - AFTER_SEARCH)
+    # Every evaluated pipeline written as text takes seconds for hundreds: done meanwhile.
+    tidying = ThreadPoolExecutor(1)
+    tables = tidying.submit(_tidy, estimator.evaluated_individuals, objective)
+    tidying.shutdown(wait=False)
     candidates = _best_distinct(estimator.evaluated_individuals, objective, ensemble.CANDIDATES)
     # The first seed of the built-in presets is the boosting family's default configuration. The
     # final choice scores on other folds than the search's: the best pipeline was chosen on those,
@@ -194,7 +198,6 @@ def fit(
     choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
                              client, budget.deadline - final_fits_seconds(fit_seconds), FINAL_FIT_ROUNDS * fit_seconds,
                              default=default)
-    leaderboard = _leaderboard(valid, objective)
     changed = choice.kind != "best"
     # Learn from every row on the workers (several fits averaged, see automl.bagging) while the
     # training-rows model is fitted and scored on the holdout here (no wait for a free worker);
@@ -204,6 +207,9 @@ def fit(
     matrix_all = preprocessor.transform(dataset.features)
     all_rows = bagging.submit(recipe, matrix_all, y_codes, budget.final_fits, task.is_classification,
                               budget.random_state + 2, client)
+    evaluated = tables.result()
+    valid = evaluated[evaluated["Status"] == "OK"].dropna(subset=[objective])
+    leaderboard = _leaderboard(valid, objective)
     if changed:
         searched, cv_score = clone(choice.model).fit(matrix, y_train), choice.score
         leaderboard = _put_first(leaderboard, _one_line(searched), cv_score, float(complexity_scorer(searched)))
