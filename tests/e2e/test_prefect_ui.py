@@ -74,11 +74,16 @@ def test_train_from_the_ui_form(prefect_stack, browser, dataset_path):
     options = page.get_by_role("option")
     assert options.all_inner_texts() == ["auto", "fast", "default", "linear-light", "linear", "graph-light", "graph"]
     page.get_by_role("option", name="fast", exact=True).click()
+    page.get_by_role("option").first.wait_for(state="hidden")  # the drop-down has closed
     page.screenshot(path=str(OUTPUT / "ui-train-form.png"), full_page=True)
 
     submitted = time.time()
     page.get_by_role("button", name="Submit").click()
-    page.wait_for_url("**/deployments/deployment/**", timeout=30_000)
+    try:  # the form leaves its page once the run is created
+        page.wait_for_url(lambda url: not url.rstrip("/").endswith("/run"), timeout=30_000)
+    except Exception:
+        page.screenshot(path=str(OUTPUT / "ui-submit-failed.png"), full_page=True)
+        raise AssertionError("the form did not create a run within 30 s; see test-output/ui-submit-failed.png") from None
     flow_run = _wait_for_run(api, deployment["id"], submitted)
     assert flow_run["state"]["type"] == "COMPLETED", flow_run["state"]
     request = flow_run["parameters"]["request"]
