@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timezone
+
 import pytest
 from mlflow import MlflowClient
 
@@ -40,6 +43,23 @@ def test_deployments_carry_the_form_schema_schedule_and_concurrency_limit(stack,
     assert [s.schedule.cron for s in retrain.schedules] == ["0 3 * * 1"]
     assert retrain.concurrency_limit == 1 or retrain.global_concurrency_limit.limit == 1
     assert retrain.parameters["request"]["model_name"] == "credit-retrain"
+
+
+def test_the_server_schedules_the_weekly_retrain(stack, api):
+    """The server's scheduler creates the retrain deployment's next runs: Mondays, 03:00 UTC."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    deadline = time.monotonic() + 90
+    with get_client(sync_client=True) as client:
+        retrain = client.read_deployment_by_name("train/retrain")
+        only_retrain = DeploymentFilter(id=DeploymentFilterId(any_=[retrain.id]))
+        while not (scheduled := [r for r in client.read_flow_runs(deployment_filter=only_retrain)
+                                 if r.state_type == "SCHEDULED"]) and time.monotonic() < deadline:
+            time.sleep(2)
+    assert scheduled, "the server created no scheduled run of the retrain deployment in 90 s (its scheduler failed)"
+    starts = [r.expected_start_time.astimezone(timezone.utc) for r in scheduled]
+    assert all((start.weekday(), start.hour, start.minute) == (0, 3, 0) for start in starts), starts
 
 
 def test_invalid_parameters_are_rejected_by_the_api(stack, api):
