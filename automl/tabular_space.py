@@ -173,6 +173,7 @@ def _on_log_scale(family: Family) -> Family:
 
 
 def _boosting(make: type) -> functools.partial:
+    """The boosting family's builder: :func:`gradient_boosting` of ``make``, named after it."""
     return _named(functools.partial(gradient_boosting, make), make.__name__)
 
 

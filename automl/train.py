@@ -184,7 +184,8 @@ def fit(
         raise SearchFailedError(f"The search on {dataset.name!r} produced no valid pipeline.")
 
     searched, cv_score = estimator.fitted_pipeline_, float(estimator.selected_best_score[objective])
-    # Every evaluated pipeline written as text takes seconds for hundreds: done meanwhile.
+    # Writing every evaluated pipeline as text takes seconds for hundreds: a thread does it
+    # while the final choice waits for the workers.
     tidying = ThreadPoolExecutor(1)
     tables = tidying.submit(_tidy, estimator.evaluated_individuals, objective)
     tidying.shutdown(wait=False)
