@@ -8,6 +8,8 @@ export PREFECT_HOME ?= $(CURDIR)/.automl/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_LOGGING_EXTRA_LOGGERS ?= automl
 export DASK_LOGGING__DISTRIBUTED ?= warning
+# Prefect's temporary API starts in ~10 s on 2 cores; its default limit is 20 s.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 60
 
 PREFECT_PORT ?= 4200
 AUTOML_RETRAIN_DATASET_URI ?= $(CURDIR)/examples/data/credit_data/train.parquet
@@ -25,6 +27,8 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@mkdir -p "$(PREFECT_HOME)"
+	@# Create Prefect's database now: on first use its migrations would delay the first run by ~10 s.
+	$(BIN)/prefect --no-prompt server database upgrade -y >/dev/null
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
