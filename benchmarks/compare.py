@@ -3,9 +3,11 @@
 Each system trains on each dataset's train split within the same wall-clock budget, in a
 fresh process, one run at a time, and is scored on the dataset's separate test split:
 
-    .venv/bin/python benchmarks/compare.py --budget 60 [--systems automl hgb] [--datasets penguins]
+    .venv/bin/python benchmarks/compare.py --budget 60 [--systems automl hgb] [--datasets penguins] [--seeds 3]
 
-Writes a markdown table (score, wall time of the whole process, peak memory of its process
+With ``--seeds N`` each system runs N times, with random states 0 … N-1, and each cell is the
+mean ± standard deviation over those runs (one test split moves a score by more than the
+systems differ). Writes a markdown table (score, wall time of the whole process, peak memory of its process
 tree) to ``benchmarks/results/compare-<budget>s.md`` and prints it as it goes. FLAML comes
 from the ``bench`` extra (``pip install -e '.[bench]'``); AutoGluon from its own environment,
 ``.venv-autogluon`` (``make bench-autogluon``) or ``AUTOML_BENCH_AUTOGLUON_PYTHON``.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 from pathlib import Path
 
 from runner import NAMES, run_system
@@ -29,13 +32,15 @@ def main() -> None:
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS[:4]), choices=SYSTEMS,
                         help="systems to run (default: all but autogluon, which needs `make bench-autogluon`)")
     parser.add_argument("--datasets", nargs="+", default=list(NAMES))
+    parser.add_argument("--seeds", type=int, default=1, help="runs per system and dataset, with random states 0 … N-1")
     parser.add_argument("--output", type=Path, help="markdown file (default benchmarks/results/compare-<budget>s.md)")
     args = parser.parse_args()
     output = args.output or RESULTS / f"compare-{args.budget}s.md"
     output.parent.mkdir(parents=True, exist_ok=True)
     lines = [
-        f"Budget {args.budget} s per run, {os.cpu_count()} cores; score on each dataset's test split; "
-        "wall = the whole process (start, imports, training, scoring); peak = resident memory of its process tree.",
+        f"Budget {args.budget} s per run, {os.cpu_count()} cores; score on each dataset's test split"
+        + (f" (mean ± sd of {args.seeds} runs, random states 0–{args.seeds - 1}; wall and peak: the largest)" if args.seeds > 1 else "")
+        + "; wall = the whole process (start, imports, training, scoring); peak = resident memory of its process tree.",
         "",
         "| dataset (metric) | " + " | ".join(f"{s} score | {s} wall s | {s} peak MB" for s in args.systems) + " |",
         "|---|" + "---|---|---|" * len(args.systems),
@@ -46,18 +51,27 @@ def main() -> None:
         cells, metric = [], ""
         for system in args.systems:
             try:
-                r = run_system(system, name, args.budget)
+                runs = [run_system(system, name, args.budget, random_state=seed) for seed in range(args.seeds)]
             except RuntimeError as exc:
                 cells += [f"failed: {str(exc).strip().splitlines()[-1][:80]}", "", ""]
                 continue
-            metric = r["metric"]
-            cells += [f"{r['test_score']:.4f}", f"{r['wall']:.0f}", f"{r['peak_mb']:.0f}"]
-            facts = {k: r[k] for k in ("call_wall", "final_choice", "final_choice_skipped", "final_model_fits", "cv_score", "holdout_score", "n_evaluated", "timings") if k in r}
-            details.append(f"- {name}, {system}: {' '.join(str(r.get('best_pipeline', '')).split())[:240]} {facts}")
+            metric = runs[0]["metric"]
+            cells += [_score_cell([r["test_score"] for r in runs]), f"{max(r['wall'] for r in runs):.0f}",
+                      f"{max(r['peak_mb'] for r in runs):.0f}"]
+            for seed, r in enumerate(runs):
+                facts = {k: r[k] for k in ("test_score", "call_wall", "final_choice", "final_choice_skipped", "final_model_fits", "cv_score", "holdout_score", "n_evaluated", "timings") if k in r}
+                label = f", random state {seed}" if args.seeds > 1 else ""
+                details.append(f"- {name}, {system}{label}: {' '.join(str(r.get('best_pipeline', '')).split())[:240]} {facts}")
         lines.append(f"| {name} ({metric}) | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
         output.write_text("\n".join([*lines, "", "Chosen models:", *details]) + "\n")
     print(f"\nwritten to {output}")
+
+
+def _score_cell(scores: list[float]) -> str:
+    if len(scores) == 1:
+        return f"{scores[0]:.4f}"
+    return f"{statistics.mean(scores):.4f} ± {statistics.stdev(scores):.4f}"
 
 
 if __name__ == "__main__":

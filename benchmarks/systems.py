@@ -5,7 +5,9 @@
 Systems: ``automl`` (this platform's train flow), ``tpot`` (plain TPOT 1.x, its defaults),
 ``hgb`` (a default HistGradientBoosting model, native categoricals), ``flaml`` (FLAML's
 AutoML, from the ``bench`` extra), ``autogluon`` (AutoGluon's TabularPredictor, medium quality,
-in its own virtual environment: ``make bench-autogluon``). Prints one ``RESULT {json}`` line with ``test_score``.
+in its own virtual environment: ``make bench-autogluon``). ``REQUEST_JSON`` holds the platform's
+request fields; its ``random_state`` (default 0) seeds every system but AutoGluon, which has no
+such option. Prints one ``RESULT {json}`` line with ``test_score``.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def run_tpot(train, test, manifest, budget, request):
         y, yt = pd.Series(np.searchsorted(classes, y)), yt
     estimator = (TPOTClassifier if classification else TPOTRegressor)(
         scorers=[manifest["metric"]], scorers_weights=[1], max_time_mins=budget / 60, n_jobs=2,
-        preprocessing=True, verbose=0, random_state=0,
+        preprocessing=True, verbose=0, random_state=request.get("random_state", 0),
     )
     estimator.fit(X, y)
     decode = (lambda codes: classes[codes]) if classification else (lambda values: values)
@@ -89,7 +91,7 @@ def run_hgb(train, test, manifest, budget, request):
     X, y = _split(train, manifest["target"])
     Xt, yt = _split(test, manifest["target"])
     X, Xt = _as_categories(X, Xt)
-    model = (HistGradientBoostingRegressor if manifest["task"] == "regression" else HistGradientBoostingClassifier)(random_state=0)
+    model = (HistGradientBoostingRegressor if manifest["task"] == "regression" else HistGradientBoostingClassifier)(random_state=request.get("random_state", 0))
     model.fit(X, y)
     score = _score(manifest["metric"], yt, lambda: model.predict(Xt), lambda: model.predict_proba(Xt), getattr(model, "classes_", None))
     return {"test_score": score, "best_pipeline": repr(model)}
@@ -104,7 +106,7 @@ def run_flaml(train, test, manifest, budget, request):
     automl = AutoML()
     task = "regression" if manifest["task"] == "regression" else "classification"
     metric = {"roc_auc": "roc_auc", "r2": "r2", "balanced_accuracy": "accuracy"}[manifest["metric"]]
-    automl.fit(X, y, task=task, metric=metric, time_budget=budget, n_jobs=2, verbose=0, seed=0)
+    automl.fit(X, y, task=task, metric=metric, time_budget=budget, n_jobs=2, verbose=0, seed=request.get("random_state", 0))
     score = _score(manifest["metric"], yt, lambda: automl.predict(Xt), lambda: automl.predict_proba(Xt), getattr(automl, "classes_", None))
     return {"test_score": score, "best_pipeline": f"{automl.best_estimator} {automl.best_config}"[:300]}
 
