@@ -23,6 +23,7 @@ from automl.errors import StorageError
 log = logging.getLogger(__name__)
 
 SUMMARY_JSON_LIMIT = 64 * 1024
+MODEL_FILE = "model.joblib"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def write_artifacts(
     local = _is_local(destination)
     local_dir = Path(destination.removeprefix("file://")) if local else Path(tempfile.mkdtemp(prefix="automl-"))
     local_dir.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, local_dir / "model.joblib")
+    joblib.dump(model, local_dir / MODEL_FILE)
     _write_json(local_dir / "leaderboard.json", _records(leaderboard))
     _write_json(local_dir / "pareto_front.json", _records(pareto_front))
     _parquet_safe(evaluated).to_parquet(local_dir / "evaluated_individuals.parquet", index=False)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from automl import artifacts
 from automl import model as automl_model
 from automl.errors import RegistryError
 from automl.storage import redact_uri
@@ -63,7 +64,10 @@ def register(
         with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
             mlflow.log_params({k: _param(v) for k, v in params.items()})
             mlflow.log_metrics(metrics)
-            mlflow.log_artifacts(str(artifacts_dir), artifact_path="automl")
+            # The run's files, but the model's: MLflow's logged model is that same model.
+            for path in sorted(artifacts_dir.iterdir()):
+                if path.name != artifacts.MODEL_FILE:
+                    mlflow.log_artifact(str(path), artifact_path="automl")
             example = features.head(5)
             with warnings.catch_warnings():
                 # Integer columns stay integers in the signature, as in the training table.
