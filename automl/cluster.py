@@ -34,7 +34,8 @@ def start_local_cluster(
 ) -> LocalCluster:
     """Worker processes on loopback, one thread each, each under ``memory_limit_mb``.
 
-    Workers import TPOT and ``preload`` while the cluster starts.
+    Workers run at a lower CPU priority (:mod:`automl.worker_priority`) and import TPOT and
+    ``preload`` while the cluster starts.
     """
     cluster = LocalCluster(
         n_workers=n_workers,
@@ -45,8 +46,8 @@ def start_local_cluster(
         dashboard_address="127.0.0.1:0",
         env=env or {},
         # Import TPOT and scikit-learn on every worker while the cluster starts, in parallel,
-        # rather than one worker after the other once the search has begun.
-        preload=["automl.evolver", *preload],
+        # rather than one worker after the other once the search has begun; niced first.
+        preload=["automl.worker_priority", "automl.evolver", *preload],
         preload_nanny=["automl.nanny"],
     )
     # Debug: the flow starts its cluster before its run begins, and Prefect's task runner says the same.
