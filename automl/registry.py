@@ -64,7 +64,7 @@ def register(
         with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
             mlflow.log_params({k: _param(v) for k, v in params.items()})
             mlflow.log_metrics(metrics)
-            # The run's files, but the model's: MLflow's logged model is that same model.
+            # The run's files except the model file: the model is logged once, as MLflow's model.
             for path in sorted(artifacts_dir.iterdir()):
                 if path.name != artifacts.MODEL_FILE:
                     mlflow.log_artifact(str(path), artifact_path="automl")
