@@ -45,8 +45,8 @@ class GuidedEvolver(BaseEvolver):
     """TPOT's evolver: seeds first, a search that stops in time for the final fits, progress reports.
 
     ``deadline`` (a ``time.time()`` value) is when the final fits must be done, and
-    ``final_repeats`` how often the final choice repeats its ``cv_folds`` folds. After every
-    generation the search's own stop time moves to leave room for what is still running then
+    ``final_repeats`` how often the final choice repeats its ``cv_folds`` folds. Once the seeds
+    are scored, and after every generation, the search's own stop time moves to leave room for what is still running then
     (TPOT waits for one to finish, and the workers finish the cancelled ones), TPOT's fit of its
     best pipeline, the final choice and the final fits, all sized by how long evaluations have
     taken so far. ``fit_seconds`` is the estimate of one fit of the best pipeline on the
@@ -80,6 +80,7 @@ class GuidedEvolver(BaseEvolver):
         self.finished = time.monotonic()
         self.stopped_by = ""
         self.fit_seconds = 0.0
+        self._seed_ids = {seed.unique_id() for seed in seeds}
 
     def optimize(self, *args, **kwargs):
         super().optimize(*args, **kwargs)
@@ -94,21 +95,11 @@ class GuidedEvolver(BaseEvolver):
 
     def evaluate_population(self):
         super().evaluate_population()
-        table = self.population.evaluated_individuals
-        objective = self.objective_names[0]
-        scored = _scored(table, objective)
-        final_choice = min(self._final_repeats * _contenders_seconds(scored, self.n_jobs),
-                           FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
-        # One fold of the best pipeline's evaluation, scaled from (folds - 1) / folds of the rows to all.
-        self.fit_seconds = _best_duration(scored) / max(1, self._folds - 1)
-        after = _running_duration(scored) + AFTER_SEARCH + self.fit_seconds
-        stop = self._deadline - after - final_choice - final_fits_seconds(self.fit_seconds)
-        # Replaces the first guess (a share of the budget kept, see train.FIRST_RESERVE), which
-        # would otherwise leave 15 % of a long budget unused.
-        self.scheduled_timeout_time = stop
-        self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
+        self._move_stop()
         if self._on_generation is None:
             return
+        table = self.population.evaluated_individuals
+        objective = self.objective_names[0]
         now = time.time()
         self._on_generation(
             Progress(
@@ -120,6 +111,41 @@ class GuidedEvolver(BaseEvolver):
                 time_left=max(0.0, self.scheduled_timeout_time - now),
             )
         )
+
+    def evaluate_population_full(self, budget=None):
+        """Evaluate what is new; the first generation in two rounds, the seeds and then the rest.
+
+        The seeds' evaluation times size the time kept for after the search before the rest of
+        the first generation starts: where one generation takes most of the budget (large or
+        wide tables, short budgets), the first guess would otherwise stand until the search ends.
+        """
+        if self.generation > 0 or not self._seed_ids:
+            super().evaluate_population_full(budget)
+            return
+        # TPOT evaluates what is new in its live population: show it the seeds alone, then all.
+        everyone = self.population.population
+        self.population.population = [i for i in everyone if i.unique_id() in self._seed_ids]
+        try:
+            super().evaluate_population_full(budget)
+        finally:
+            kept = {i.unique_id() for i in self.population.population}  # failed seeds are dropped
+            self.population.population = [i for i in everyone if i.unique_id() in kept or i.unique_id() not in self._seed_ids]
+        self._move_stop()
+        if time.time() < self.scheduled_timeout_time:
+            super().evaluate_population_full(budget)
+
+    def _move_stop(self) -> None:
+        """Set the search's stop to leave room for what follows it, sized by the evaluations so far."""
+        scored = _scored(self.population.evaluated_individuals, self.objective_names[0])
+        final_choice = min(self._final_repeats * _contenders_seconds(scored, self.n_jobs),
+                           FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
+        # One fold of the best pipeline's evaluation, scaled from (folds - 1) / folds of the rows to all.
+        self.fit_seconds = _best_duration(scored) / max(1, self._folds - 1)
+        after = _running_duration(scored) + AFTER_SEARCH + self.fit_seconds
+        # Replaces the first guess (a share of the budget kept, see train.FIRST_RESERVE), which
+        # would otherwise leave 15 % of a long budget unused.
+        self.scheduled_timeout_time = self._deadline - after - final_choice - final_fits_seconds(self.fit_seconds)
+        self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
 
 
 def _scored(table: pd.DataFrame, objective: str) -> pd.DataFrame:

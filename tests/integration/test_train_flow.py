@@ -253,3 +253,33 @@ def test_a_search_that_stops_improving_ends_early_and_says_so():
     # Generation 0 sets the best score; two generations in a row without a rise end the search.
     assert fitted.search == {"generations": 3, "stopped_by": "early stop"}, fitted.search
     assert time.monotonic() - started < 60
+
+
+def test_the_seeds_are_scored_before_the_rest_of_the_first_generation_starts():
+    """Their evaluation times size the time kept after the search before more is submitted."""
+    import numpy as np
+    import pandas as pd
+
+    from distributed import Client, LocalCluster
+
+    from automl.cluster import TpotClient
+    from automl.data import Dataset
+    from automl.search_space import DataShape, Encoding, build_search_space
+    from automl.task_type import infer_task
+    from automl.train import Budget, fit
+
+    # Large enough that an evaluation takes a moment: two seeds never finish in the same instant.
+    rng = np.random.default_rng(1)
+    features = pd.DataFrame(rng.normal(size=(3000, 8)), columns=list("abcdefgh"))
+    target = pd.Series(np.where(features["a"] + rng.normal(size=3000) > 0, "yes", "no"), name="y")
+    dataset = Dataset("memory", "noisy", "sha256:0", features, target, 0)
+    plan = build_search_space("fast", True, DataShape(2400, 8, 2), 0, list(features.columns))
+    _, seeds = plan.build(Encoding({c: [i] for i, c in enumerate(features.columns)}, []))
+    # Two workers: with one, every evaluation waits for the one before anyway.
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+        fitted = fit(dataset, infer_task(target, cv_folds=3), plan, Budget(1, 6, time.time() + 120, 10, 3, 0.2, 0),
+                     TpotClient(client))
+    first = fitted.evaluated[fitted.evaluated["Generation"] == 0].sort_values("Submitted Timestamp")
+    scored_seeds, rest = first.head(len(seeds)), first.iloc[len(seeds):]
+    assert len(rest) > 0 and (scored_seeds["Status"] == "OK").all()
+    assert scored_seeds["Completed Timestamp"].max() <= rest["Submitted Timestamp"].min()
