@@ -116,8 +116,9 @@ class GuidedEvolver(BaseEvolver):
         """Evaluate what is new; the first generation in two rounds, the seeds and then the rest.
 
         The seeds' evaluation times size the time kept for after the search before the rest of
-        the first generation starts: where one generation takes most of the budget (large or
-        wide tables, short budgets), the first guess would otherwise stand until the search ends.
+        the first generation starts, if it starts: where one generation takes most of the budget
+        (large or wide tables, short budgets), the first guess would otherwise stand until the
+        search ends, and the final choice would find no time left.
         """
         if self.generation > 0 or not self._seed_ids:
             super().evaluate_population_full(budget)
@@ -131,7 +132,9 @@ class GuidedEvolver(BaseEvolver):
             kept = {i.unique_id() for i in self.population.population}  # failed seeds are dropped
             self.population.population = [i for i in everyone if i.unique_id() in kept or i.unique_id() not in self._seed_ids]
         self._move_stop()
-        if time.time() < self.scheduled_timeout_time:
+        # Only if a slow evaluation fits before the stop: TPOT waits for one it started.
+        slow = _running_duration(_scored(self.population.evaluated_individuals, self.objective_names[0]))
+        if time.time() + slow < self.scheduled_timeout_time:
             super().evaluate_population_full(budget)
 
     def _move_stop(self) -> None:
