@@ -46,10 +46,10 @@ class GuidedEvolver(BaseEvolver):
 
     ``deadline`` (a ``time.time()`` value) is when the final fits must be done, and
     ``final_repeats`` how often the final choice repeats its ``cv_folds`` folds. Once the seeds
-    are scored, and after every generation, the search's own stop time moves to leave room for what is still running then
-    (TPOT waits for one to finish, and the workers finish the cancelled ones), TPOT's fit of its
-    best pipeline, the final choice and the final fits, all sized by how long evaluations have
-    taken so far. ``fit_seconds`` is the estimate of one fit of the best pipeline on the
+    are scored, and after every generation, the search's own stop time moves to leave room for
+    what is still running then (TPOT waits for one to finish, and the workers finish the
+    cancelled ones), TPOT's fit of its best pipeline, the final choice and the final fits, all
+    sized by how long evaluations have taken so far. ``fit_seconds`` is the estimate of one fit of the best pipeline on the
     training rows.
     """
 
@@ -136,6 +136,8 @@ class GuidedEvolver(BaseEvolver):
         slow = _running_duration(_scored(self.population.evaluated_individuals, self.objective_names[0]))
         if time.time() + slow < self.scheduled_timeout_time:
             super().evaluate_population_full(budget)
+        else:  # the search ends with the seeds: no generation would fit either
+            self.scheduled_timeout_time, self.max_time_mins = time.time(), 0.0
 
     def _move_stop(self) -> None:
         """Set the search's stop to leave room for what follows it, sized by the evaluations so far."""
