@@ -37,7 +37,7 @@ class TpotSettings(BaseModel):
     )
     final_fits: int = Field(
         5, ge=1, le=20,
-        description="The registered model averages this many fits on all rows, each without another 1/n of them (bagging); 1: one fit on all rows.",
+        description="The registered model averages this many fits on all rows, each without another 1/n of them (bagging), and the training-rows model; 1: one fit on all rows.",
     )
     config_dict: str = Field("default", description="Search-space preset (see automl.search_space.PRESETS).")
     n_jobs: int | None = Field(None, ge=1, le=256, description="Dask workers for local mode; default one per core, at most 8.")

@@ -174,7 +174,7 @@ class TrainingResult(BaseModel):
     cv_score: float
     holdout_score: float
     final_model_fits: int = Field(
-        1, description="Fits averaged in the registered model, each on all rows but one fold (1: a single fit); an ensemble's are counted per member, its forests fitted once."
+        1, description="Fits averaged in the registered model, each on all rows but one fold, plus the training-rows model (1: a single fit on all rows); an ensemble's are counted per member, its forests fitted once."
     )
     n_rows: int = Field(description="Rows used for training and holdout.")
     n_rows_dropped: int = Field(description="Rows dropped because the target was missing.")

@@ -217,7 +217,7 @@ def fit(
     holdout_score = float(get_scorer(task.metric)(Pipeline([("preprocess", preprocessor), ("model", searched)]), X_hold, y_hold))
     model, final_rows, final_fits = searched, len(X_train), 1
     try:
-        fitted = bagging.collect(all_rows, budget.seconds_left())
+        fitted = bagging.with_fit(recipe, searched, bagging.collect(all_rows, budget.seconds_left()), budget.final_fits)
         combined = bagging.combine(recipe, fitted, matrix_all, y_codes, task.is_classification)
         if combined is not None:
             model, final_rows, final_fits = combined, len(y_codes), max(len(fits) for fits in fitted)

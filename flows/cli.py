@@ -110,7 +110,7 @@ def describe(result) -> str:
         f"Final model:     {result.best_pipeline}",
         f"Chosen as:       {_CHOSEN_AS[result.final_choice]}"
         + (f" (nothing compared: {result.final_choice_skipped})" if result.final_choice_skipped else ""),
-        f"Final fits:      {result.final_model_fits} averaged in the registered model (each on all rows but one fold when > 1)",
+        f"Final fits:      {result.final_model_fits} averaged in the registered model (when > 1: each on all rows but one fold, one on all but the holdout)",
         f"CV score:        {result.cv_score:.4f}",
         f"Holdout score:   {result.holdout_score:.4f}  ({result.n_rows} rows, {result.n_evaluated} pipelines evaluated)",
         f"Search:          {result.generations} generations, stopped by {result.stopped_by}",

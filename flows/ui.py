@@ -75,7 +75,7 @@ def summary_markdown(result: TrainingResult) -> str:
         f"| Metric | {result.metric} |",
         f"| CV score | {result.cv_score:.4f} |",
         f"| Holdout score | {result.holdout_score:.4f} |",
-        f"| Final fits | {result.final_model_fits} averaged in the registered model (each on all rows but one fold when > 1) |",
+        f"| Final fits | {result.final_model_fits} averaged in the registered model (when > 1: each on all rows but one fold, one on all but the holdout) |",
         f"| Rows used | {result.n_rows} ({result.n_rows_dropped} dropped: missing target) |",
         f"| Pipelines evaluated | {result.n_evaluated} in {result.generations} generations, stopped by {result.stopped_by} |",
         f"| Parallel mode | {result.parallel_mode_effective} (asked: {result.parallel_mode_requested}) |",

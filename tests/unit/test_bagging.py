@@ -107,3 +107,17 @@ def test_fits_not_ready_by_the_deadline_are_left_out_and_a_failed_fit_raises(cli
     assert time.monotonic() - started < 3
     with pytest.raises(ValueError, match="cannot fit"):
         bagging.collect(bagging.submit(_Broken(), X, y, 2, False, 0, client), 10)
+
+
+def test_the_training_rows_model_joins_the_average_of_each_bagged_part():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
+    ridge, forest, other = Ridge().fit(X, y), RandomForestRegressor(n_estimators=2).fit(X, y), Ridge().fit(X, -y)
+    assert bagging.with_fit(Ridge(), ridge, [[other]], 5) == [[other, ridge]]
+    blend = VotingRegressor([("ridge", Ridge()), ("forest", RandomForestRegressor(n_estimators=2))])
+    fitted_blend = VotingRegressor([("ridge", Ridge()), ("forest", RandomForestRegressor(n_estimators=2))]).fit(X, y)
+    # The forest was fitted once on all rows: it keeps that fit alone.
+    ridge_fits, forest_fits = bagging.with_fit(blend, fitted_blend, [[other], [forest]], 5)
+    assert ridge_fits == [other, fitted_blend.estimators_[0]] and forest_fits == [forest]
+    # Nothing to add to: a part without a fit ready, or a single fit on all rows asked for.
+    assert bagging.with_fit(blend, fitted_blend, [[other], []], 5) == [[other], []]
+    assert bagging.with_fit(Ridge(), ridge, [[other]], 1) == [[other]]
