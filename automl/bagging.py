@@ -6,7 +6,8 @@ it against one fit on all rows. An ensemble (soft voting, or averaging regressor
 member by member: averaging is linear, so this is the same model, and a forest member is
 fitted once (forests average their own trees already; copies would only multiply their size)
 while the others are still bagged. Each fit is one Dask task; fits not ready by the deadline
-are left out.
+are left out. The model already fitted on the training rows (all rows but the holdout) joins
+the average (:func:`with_fit`).
 """
 
 from __future__ import annotations

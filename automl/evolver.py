@@ -49,8 +49,8 @@ class GuidedEvolver(BaseEvolver):
     are scored, and after every generation, the search's own stop time moves to leave room for
     what is still running then (TPOT waits for one to finish, and the workers finish the
     cancelled ones), TPOT's fit of its best pipeline, the final choice and the final fits, all
-    sized by how long evaluations have taken so far. ``fit_seconds`` is the estimate of one fit of the best pipeline on the
-    training rows.
+    sized by how long evaluations have taken so far. ``fit_seconds`` is the estimate of one fit
+    of the best pipeline on the training rows.
     """
 
     def __init__(
@@ -131,26 +131,27 @@ class GuidedEvolver(BaseEvolver):
         finally:
             kept = {i.unique_id() for i in self.population.population}  # failed seeds are dropped
             self.population.population = [i for i in everyone if i.unique_id() in kept or i.unique_id() not in self._seed_ids]
-        self._move_stop()
         # Only if a slow evaluation fits before the stop: TPOT waits for one it started.
-        slow = _running_duration(_scored(self.population.evaluated_individuals, self.objective_names[0]))
+        slow = self._move_stop()
         if time.time() + slow < self.scheduled_timeout_time:
             super().evaluate_population_full(budget)
         else:  # the search ends with the seeds: no generation would fit either
             self.scheduled_timeout_time, self.max_time_mins = time.time(), 0.0
 
-    def _move_stop(self) -> None:
-        """Set the search's stop to leave room for what follows it, sized by the evaluations so far."""
+    def _move_stop(self) -> float:
+        """Set the search's stop to leave room for what follows it, sized by the evaluations so far; returns a slow evaluation's seconds."""
         scored = _scored(self.population.evaluated_individuals, self.objective_names[0])
+        slow = _running_duration(scored)
         final_choice = min(self._final_repeats * _contenders_seconds(scored, self.n_jobs),
                            FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
         # One fold of the best pipeline's evaluation, scaled from (folds - 1) / folds of the rows to all.
         self.fit_seconds = _best_duration(scored) / max(1, self._folds - 1)
-        after = _running_duration(scored) + AFTER_SEARCH + self.fit_seconds
+        after = slow + AFTER_SEARCH + self.fit_seconds
         # Replaces the first guess (a share of the budget kept, see train.FIRST_RESERVE), which
         # would otherwise leave 15 % of a long budget unused.
         self.scheduled_timeout_time = self._deadline - after - final_choice - final_fits_seconds(self.fit_seconds)
         self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
+        return slow
 
 
 def _scored(table: pd.DataFrame, objective: str) -> pd.DataFrame:
