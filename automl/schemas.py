@@ -88,7 +88,7 @@ class TrainingRequest(BaseModel):
     )
     final_fits: int | None = Field(
         None, ge=1, le=20, title="Final fits",
-        description="The registered model averages this many fits on all rows, each without another 1/n of them (bagging; forests are fitted once); 1: one fit. Default: TPOT__FINAL_FITS (5).",
+        description="The registered model averages this many fits on all rows, each without another 1/n of them (bagging; forests are fitted once), and the training-rows model; 1: one fit. Default: TPOT__FINAL_FITS (5).",
     )
     search_space: Literal["auto", SearchSpacePreset] = Field(
         "auto", title="Search space", description="Preset; auto: TPOT__CONFIG_DICT (default 'default'). 'fast' for quick runs."

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "generations in a row (default: TPOT__EARLY_STOP, else never: the time budget decides)")
     train.add_argument("--final-fits", type=int, default=None, metavar="N",
                        help="the registered model averages N fits on all rows, each without another 1/N of them "
-                       "(bagging; forests are fitted once); 1: one fit (default: TPOT__FINAL_FITS or 5)")
+                       "(bagging; forests are fitted once), and the training-rows model; 1: one fit (default: TPOT__FINAL_FITS or 5)")
     train.add_argument("--search-space", choices=get_args(SearchSpacePreset), default=None,
                        help="search-space preset (default: TPOT__CONFIG_DICT or 'default'); 'fast' for quick runs")
     train.add_argument("--parallel-mode", choices=["local", "distributed", "off"], default=None,
