@@ -7,7 +7,7 @@ Systems: ``automl`` (this platform's train flow), ``tpot`` (plain TPOT 1.x, its 
 AutoML, from the ``bench`` extra), ``autogluon`` (AutoGluon's TabularPredictor, medium quality,
 in its own virtual environment: ``make bench-autogluon``). ``REQUEST_JSON`` holds the platform's
 request fields; its ``random_state`` (default 0) seeds every system but AutoGluon, which has no
-such option. Prints one ``RESULT {json}`` line with ``test_score``.
+such option. Prints one ``RESULT {json}`` line with ``test_score`` and ``test_values`` (what was scored).
 """
 
 from __future__ import annotations
@@ -20,21 +20,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import balanced_accuracy_score, r2_score, roc_auc_score
+
+from scoring import positive_class, score, scored_values
 
 
 def _split(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
     return frame.drop(columns=[target]), frame[target]
 
 
-def _score(metric: str, y_true: pd.Series, predict, predict_proba, classes) -> float:
-    if metric == "roc_auc":
-        return float(roc_auc_score(y_true == classes[1], predict_proba()[:, 1]))
-    if metric == "balanced_accuracy":
-        return float(balanced_accuracy_score(y_true, predict()))
-    if metric == "r2":
-        return float(r2_score(y_true, predict()))
-    raise SystemExit(f"no scorer for metric {metric!r}")
+def _score(metric: str, y_true: pd.Series, predict, predict_proba, classes) -> dict:
+    """The test score, and the values it scored (for a paired comparison of systems)."""
+    values = scored_values(metric, predict, predict_proba, classes)
+    return {"test_score": score(metric, y_true, values, positive_class(classes)), "test_values": values}
 
 
 def _as_categories(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -60,8 +57,8 @@ def run_automl(train, test, manifest, budget, request):
     call = time.monotonic() - started
     model = mlflow.sklearn.load_model(result.model_uri)
     X, y = _split(test, manifest["target"])
-    score = _score(manifest["metric"], y, lambda: model.predict(X), lambda: model.predict_proba(X), getattr(model, "classes_", None))
-    return {**json.loads(result.model_dump_json()), "test_score": score, "call_wall": call}
+    scored = _score(manifest["metric"], y, lambda: model.predict(X), lambda: model.predict_proba(X), getattr(model, "classes_", None))
+    return {**json.loads(result.model_dump_json()), **scored, "call_wall": call}
 
 
 def run_tpot(train, test, manifest, budget, request):
@@ -81,8 +78,8 @@ def run_tpot(train, test, manifest, budget, request):
     )
     estimator.fit(X, y)
     decode = (lambda codes: classes[codes]) if classification else (lambda values: values)
-    score = _score(manifest["metric"], yt, lambda: decode(estimator.predict(Xt)), lambda: estimator.predict_proba(Xt), classes)
-    return {"test_score": score, "best_pipeline": repr(estimator.fitted_pipeline_)[:300]}
+    scored = _score(manifest["metric"], yt, lambda: decode(estimator.predict(Xt)), lambda: estimator.predict_proba(Xt), classes)
+    return {**scored, "best_pipeline": repr(estimator.fitted_pipeline_)[:300]}
 
 
 def run_hgb(train, test, manifest, budget, request):
@@ -93,8 +90,8 @@ def run_hgb(train, test, manifest, budget, request):
     X, Xt = _as_categories(X, Xt)
     model = (HistGradientBoostingRegressor if manifest["task"] == "regression" else HistGradientBoostingClassifier)(random_state=request.get("random_state", 0))
     model.fit(X, y)
-    score = _score(manifest["metric"], yt, lambda: model.predict(Xt), lambda: model.predict_proba(Xt), getattr(model, "classes_", None))
-    return {"test_score": score, "best_pipeline": repr(model)}
+    scored = _score(manifest["metric"], yt, lambda: model.predict(Xt), lambda: model.predict_proba(Xt), getattr(model, "classes_", None))
+    return {**scored, "best_pipeline": repr(model)}
 
 
 def run_flaml(train, test, manifest, budget, request):
@@ -107,8 +104,8 @@ def run_flaml(train, test, manifest, budget, request):
     task = "regression" if manifest["task"] == "regression" else "classification"
     metric = {"roc_auc": "roc_auc", "r2": "r2", "balanced_accuracy": "accuracy"}[manifest["metric"]]
     automl.fit(X, y, task=task, metric=metric, time_budget=budget, n_jobs=2, verbose=0, seed=request.get("random_state", 0))
-    score = _score(manifest["metric"], yt, lambda: automl.predict(Xt), lambda: automl.predict_proba(Xt), getattr(automl, "classes_", None))
-    return {"test_score": score, "best_pipeline": f"{automl.best_estimator} {automl.best_config}"[:300]}
+    scored = _score(manifest["metric"], yt, lambda: automl.predict(Xt), lambda: automl.predict_proba(Xt), getattr(automl, "classes_", None))
+    return {**scored, "best_pipeline": f"{automl.best_estimator} {automl.best_config}"[:300]}
 
 
 def run_autogluon(train, test, manifest, budget, request):
@@ -120,9 +117,9 @@ def run_autogluon(train, test, manifest, budget, request):
                                      eval_metric=manifest["metric"], path=path, verbosity=0)
         predictor.fit(train, time_limit=budget, presets="medium_quality", num_cpus=2)
         classes = getattr(predictor, "class_labels", None)
-        score = _score(manifest["metric"], yt, lambda: predictor.predict(Xt).to_numpy(),
+        scored = _score(manifest["metric"], yt, lambda: predictor.predict(Xt).to_numpy(),
                        lambda: predictor.predict_proba(Xt)[classes].to_numpy(), classes)
-        return {"test_score": score, "best_pipeline": predictor.model_best}
+        return {**scored, "best_pipeline": predictor.model_best}
 
 
 SYSTEMS = {"automl": run_automl, "tpot": run_tpot, "hgb": run_hgb, "flaml": run_flaml, "autogluon": run_autogluon}
