@@ -9,14 +9,15 @@ The policy, in order:
 - ``local``: start a LocalCluster owned by this run. A flow called from Python starts it
   while Prefect starts the flow run (``cluster_started_early``): the temporary API takes
   seconds in which the second core would sit idle.
-Clusters the run starts are closed when it ends, fails or is cancelled.
+Clusters the run starts are closed when it ends, fails or is cancelled; after a fit that
+succeeded, in the background while the run writes and registers its model.
 """
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -42,10 +43,24 @@ _EARLY_CLUSTER: ContextVar[Future[LocalCluster] | None] = ContextVar("early_clus
 
 @dataclass
 class Placement:
-    """The runner chosen for the fit, and how it came to be chosen."""
+    """The runner chosen for the fit, and how it came to be chosen.
+
+    ``closing`` is the close of a cluster the run started, begun when the fit ended and
+    finished in the background while the run writes and registers its model.
+    """
 
     info: ParallelInfo
     runner: DaskTaskRunner | None
+    closing: Future[None] | None = None
+
+    def wait_closed(self) -> None:
+        """Wait for the cluster's close, if one is under way; a failed close is logged, not raised."""
+        if self.closing is None:
+            return
+        try:
+            self.closing.result()
+        except Exception as exc:  # the model is registered; only the cleanup failed
+            log.warning("Closing the run's Dask cluster failed: %s: %s", type(exc).__name__, exc)
 
     def run(self, task: Any, **parameters: Any) -> Any:
         """Run ``task`` on the chosen runner and return its result (raising its error)."""
@@ -79,11 +94,26 @@ def fit_placement(mode: ParallelMode, settings: Settings) -> Iterator[Placement]
             with runner:
                 yield Placement(ParallelInfo(requested=mode, effective="distributed"), runner)
             return
-    with ExitStack() as stack:
-        early = _EARLY_CLUSTER.get()
-        cluster = stack.enter_context(early.result() if early is not None else local_cluster(settings))
-        runner = stack.enter_context(DaskTaskRunner(cluster=cluster))
-        yield Placement(ParallelInfo(requested=mode, effective="local", fallback_reason=fallback_reason), runner)
+    early = _EARLY_CLUSTER.get()
+    cluster = early.result() if early is not None else local_cluster(settings)
+    try:
+        with DaskTaskRunner(cluster=cluster) as runner:
+            placement = Placement(ParallelInfo(requested=mode, effective="local", fallback_reason=fallback_reason), runner)
+            yield placement
+    except BaseException:
+        cluster.close()
+        raise
+    # Workers still busy with evaluations the search cancelled take seconds to stop (up to 4 s,
+    # then they are killed): the run goes on meanwhile, and waits for the close at its end.
+    placement.closing = _close_in_background(cluster)
+
+
+def _close_in_background(cluster: LocalCluster) -> Future[None]:
+    pool = ThreadPoolExecutor(1, thread_name_prefix="automl-cluster-close")
+    try:
+        return pool.submit(cluster.close)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def local_cluster(settings: Settings) -> LocalCluster:

@@ -166,6 +166,7 @@ def _train(request: TrainingRequest) -> TrainingResult:
         files=files, tracking_uri=settings.mlflow_tracking_uri, timings=clock.total(),
     )
     ui.publish(result)
+    placement.wait_closed()  # the cluster closed meanwhile
     return result
 
 

@@ -143,6 +143,13 @@ def test_a_cluster_started_early_is_the_one_the_fit_uses_and_is_closed_after(mon
             cluster = early.result()
             assert placement.runner.client.scheduler.address == cluster.scheduler_address
             assert placement.info.effective == "local"
+            # A worker still busy when the fit ends (an evaluation the search cancelled).
+            placement.runner.client.submit(time.sleep, 3, pure=False)
+            time.sleep(0.5)
+            left = time.monotonic()
+        assert time.monotonic() - left < 1, "the run waited for the busy worker"
+        assert cluster.status != Status.closed  # closing in the background
+        placement.wait_closed()
         assert cluster.status == Status.closed
 
 
