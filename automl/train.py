@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import time
 import warnings
@@ -132,6 +133,7 @@ def fit(
     # Until evaluation times are known, keep a share of the time for the final fits; no single
     # evaluation may take more than a quarter of the search.
     search_seconds = max(MIN_SEARCH, (1 - FIRST_RESERVE) * budget.seconds_left())
+    _warn_if_too_short(budget.seconds_left())
     per_run_limit = min(budget.per_run_limit, max(MIN_SEARCH, search_seconds / 4))
     workers = len(client.cluster.workers)
     repeats = ensemble.repeats_for(len(y_train))
@@ -249,6 +251,18 @@ def fit(
         holdout_score, searched_for,
     )
     return result
+
+
+def _warn_if_too_short(seconds_left: float) -> None:
+    """Say so when what is left of the budget cannot hold the shortest search: the run will end late."""
+    needed = MIN_SEARCH / (1 - FIRST_RESERVE)
+    if seconds_left < needed:
+        log.warning(
+            "The budget is too short: %.1f s were left for the search and the final fits when the search began "
+            "(start-up took the rest). The search takes at least %.0f s and the final fits follow it, so the run will "
+            "end past its budget. Raise time_left by %d s or more.",
+            seconds_left, MIN_SEARCH, math.ceil(needed - seconds_left),
+        )
 
 
 def final_fits_seconds(fit_seconds: float) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -283,3 +284,32 @@ def test_the_seeds_are_scored_before_the_rest_of_the_first_generation_starts():
     scored_seeds, rest = first.head(len(seeds)), first.iloc[len(seeds):]
     assert len(rest) > 0 and (scored_seeds["Status"] == "OK").all()
     assert scored_seeds["Completed Timestamp"].max() <= rest["Submitted Timestamp"].min()
+
+
+def test_a_budget_too_short_for_the_search_is_said_and_still_gives_a_model(caplog):
+    """Two seconds left when the search begins: less than its shortest run. The run says how much to add."""
+    import logging
+
+    import numpy as np
+    import pandas as pd
+    from distributed import Client, LocalCluster
+
+    from automl.cluster import TpotClient
+    from automl.data import Dataset
+    from automl.search_space import DataShape, build_search_space
+    from automl.task_type import infer_task
+    from automl.train import Budget, fit
+
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame(rng.normal(size=(200, 3)), columns=list("abc"))
+    target = pd.Series(np.where(features["a"] > 0, "yes", "no"), name="y")
+    dataset = Dataset("memory", "separable", "sha256:0", features, target, 0)
+    plan = build_search_space("fast", True, DataShape(160, 3, 2), 0, list(features.columns))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client, caplog.at_level(logging.WARNING, logger="automl.train"):
+        fitted = fit(dataset, infer_task(target, cv_folds=3), plan, Budget(40, 6, time.time() + 2, 10, 3, 0.2, 0),
+                     TpotClient(client))
+    warned = [r.getMessage() for r in caplog.records if "budget is too short" in r.getMessage()]
+    assert len(warned) == 1, warned
+    assert int(re.search(r"Raise time_left by (\d+) s or more", warned[0]).group(1)) in (4, 5), warned  # 5.9 s needed
+    assert fitted.cv_score > 0.9 and len(fitted.evaluated) >= 1  # the best pipeline found in the time there was
