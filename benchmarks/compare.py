@@ -6,10 +6,11 @@ fresh process, one run at a time, and is scored on the dataset's separate test s
     .venv/bin/python benchmarks/compare.py --budget 60 [--systems automl hgb] [--datasets penguins] [--seeds 3]
 
 With ``--seeds N`` each system runs N times, with random states 0 … N-1, and each cell is the
-mean ± standard deviation over those runs (AutoGluon, which takes no random state, runs once). One test split moves a score by more than the
-systems differ: a second table gives the platform's lead over the best peer (FLAML, AutoGluon)
-and over the default HistGradientBoosting model with a 95 % paired-bootstrap interval over
-the test rows (:mod:`scoring`). Writes a markdown table (score, wall time of the whole process, peak memory of its process
+mean ± standard deviation over those runs (AutoGluon, which takes no random state, runs
+once). One test split moves a score by more than the systems differ: a second table gives
+the platform's lead over the best peer (FLAML, AutoGluon) and over the default
+HistGradientBoosting model with a 95 % paired-bootstrap interval over the test rows
+(:mod:`scoring`). Writes a markdown table (score, wall time of the whole process, peak memory of its process
 tree) to ``benchmarks/results/compare-<budget>s.md`` and prints it as it goes. FLAML comes
 from the ``bench`` extra (``pip install -e '.[bench]'``); AutoGluon from its own environment,
 ``.venv-autogluon`` (``make bench-autogluon``) or ``AUTOML_BENCH_AUTOGLUON_PYTHON``.

@@ -118,7 +118,7 @@ def run_autogluon(train, test, manifest, budget, request):
         predictor.fit(train, time_limit=budget, presets="medium_quality", num_cpus=2)
         classes = getattr(predictor, "class_labels", None)
         scored = _score(manifest["metric"], yt, lambda: predictor.predict(Xt).to_numpy(),
-                       lambda: predictor.predict_proba(Xt)[classes].to_numpy(), classes)
+                        lambda: predictor.predict_proba(Xt)[classes].to_numpy(), classes)
         return {**scored, "best_pipeline": predictor.model_best}
 
 
