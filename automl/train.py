@@ -130,10 +130,11 @@ def fit(
     search_space, seeds = plan.build(
         Encoding(encoded_columns(preprocessor), category_codes(preprocessor), category_levels(preprocessor))
     )
+    left = budget.seconds_left()
+    _warn_if_too_short(left)
     # Until evaluation times are known, keep a share of the time for the final fits; no single
     # evaluation may take more than a quarter of the search.
-    search_seconds = max(MIN_SEARCH, (1 - FIRST_RESERVE) * budget.seconds_left())
-    _warn_if_too_short(budget.seconds_left())
+    search_seconds = max(MIN_SEARCH, (1 - FIRST_RESERVE) * left)
     per_run_limit = min(budget.per_run_limit, max(MIN_SEARCH, search_seconds / 4))
     workers = len(client.cluster.workers)
     repeats = ensemble.repeats_for(len(y_train))

@@ -89,7 +89,7 @@ def _leads(name: str, metric: str, done: dict[str, list[dict]]) -> list[str]:
     folder = dataset_dir(name)
     manifest = json.loads((folder / "manifest.json").read_text())
     y_true = pd.read_parquet(folder / "test.parquet")[manifest["target"]]
-    positive = positive_class(sorted(y_true.unique())) if metric == "roc_auc" else None
+    positive = positive_class(y_true.unique()) if metric == "roc_auc" else None
     values = {s: [r["test_values"] for r in runs] for s, runs in done.items()}
     mean = lambda s: statistics.mean(r["test_score"] for r in done[s])  # noqa: E731
     cells = []
