@@ -73,7 +73,7 @@ class TrainingRequest(BaseModel):
     generations: int | None = Field(None, ge=1, le=10_000, title="Generations", description="Default: TPOT__GENERATIONS (40).")
     population_size: int | None = Field(None, ge=2, le=10_000, title="Population size", description="Default: TPOT__POPULATION_SIZE, else 8 per Dask worker (16 to 64).")
     time_left: int | None = Field(
-        None, ge=10, le=7 * 24 * 3600, title="Time budget (s)", description="Wall-clock budget of the whole run: load, search, final fit, registration. Default: TPOT__TIME_LEFT (600)."
+        None, ge=10, le=7 * 24 * 3600, title="Time budget (s)", description="Wall-clock budget of the whole run: load, search, final fit, registration (start-up and registration take 10-15 s; a budget leaving the search under 6 s ends late, with a warning). Default: TPOT__TIME_LEFT (600)."
     )
     per_run_limit: int | None = Field(
         None, ge=1, le=24 * 3600, title="Per-pipeline limit (s)", description="Default: TPOT__PER_RUN_LIMIT (60)."

@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--metric", choices=get_args(Metric), default=None,
                        help="scorer to optimise (default: roc_auc binary, balanced_accuracy multiclass, r2 regression)")
     train.add_argument("--time-left", type=int, default=None, metavar="SECONDS",
-                       help="wall-clock budget of the whole run: load, search, final fit, registration (default: TPOT__TIME_LEFT or 600)")
+                       help="wall-clock budget of the whole run: load, search, final fit, registration; start-up and registration "
+                       "take 10-15 s, and a budget leaving the search under 6 s ends late, with a warning (default: TPOT__TIME_LEFT or 600)")
     train.add_argument("--generations", type=int, default=None, help="generations (default: TPOT__GENERATIONS or 40)")
     train.add_argument("--population-size", type=int, default=None,
                        help="pipelines per generation (default: TPOT__POPULATION_SIZE, else 8 per Dask worker, 16 to 64)")
