@@ -9,8 +9,10 @@ strong model exists within seconds and the search only has to improve on it. Nat
 splits over many levels can overfit: when a column has more than ``FEW_LEVELS`` codes,
 gradient boosting may also read only the columns with few levels as categories and the others
 as ordered codes (a searched choice, with a seed of its own). A regression
-target that is never negative may also be learned on a log scale (prices, counts, durations:
-errors that grow with the value), as one more choice of every family.
+target that is never negative (prices, counts, durations: errors that grow with the value)
+may also be learned on a log scale, as one more choice of every family, and gradient
+boosting may fit it with a Poisson loss (a log link that still predicts the mean), a choice
+with a seed of its own.
 """
 
 from __future__ import annotations
@@ -104,12 +106,13 @@ def _one_hot(categorical: list[int]) -> ColumnTransformer:
 
 def families(
     preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None,
-    log_target: bool = False, levels: list[int] | None = None,
+    nonnegative: bool = False, levels: list[int] | None = None,
 ) -> list[Family]:
     """The families of ``preset`` ("fast" or "default"), with ranges scaled to the data.
 
-    With ``log_target`` (a regression target never negative), every family may learn the
-    target on a log scale, and the boosting default on that scale is one more seed. ``levels``
+    With ``nonnegative`` (a regression target never negative), every family may learn the
+    target on a log scale, and boosting may use a Poisson loss, its default with that loss
+    being one more seed. ``levels``
     (codes per column of ``categorical``) decides whether boosting may read only the columns
     with few levels as categories.
     """
@@ -119,6 +122,7 @@ def families(
     balance = {"class_weight": Categorical("class_weight", ["none", "balanced"], default="none")} if classification else {}
     few = [column for column, n in zip(categorical, levels) if n <= FEW_LEVELS] if levels else categorical
     native = {"native_categories": Categorical("native_categories", ["all", "few"], default="all")} if few != categorical else {}
+    poisson = {"loss": Categorical("loss", ["squared_error", "poisson"], default="squared_error")} if nonnegative else {}
     boosting = Family(
         name="gradient boosting",
         make=_boosting(HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor),
@@ -131,9 +135,11 @@ def families(
             "max_features": Float("max_features", (0.3, 1.0), default=1.0),
             **balance,
             **native,
+            **poisson,
         },
         fixed={"native": {"all": categorical, "few": few}, "early_stopping": "auto", **seed},
-        seeds=({}, SLOW_BOOSTING, *([{"native_categories": "few"}] if native else [])),
+        seeds=({}, SLOW_BOOSTING, *([{"native_categories": "few"}] if native else []),
+               *([{"loss": "poisson"}] if poisson else [])),
     )
     sqrt_share = max(0.1, min(1.0, round(math.sqrt(n_features) / max(n_features, 1), 2)))
     forest_space = {
@@ -156,7 +162,7 @@ def families(
         linear = Family("linear", linear_regressor, {"alpha": Float("alpha", (1e-3, 1000.0), log=True, default=1.0)},
                         {"categorical": categorical})
     chosen = [boosting, linear] if preset == "fast" else [boosting, *forests, linear, _blend(boosting, linear, classification)]
-    return [_on_log_scale(f) for f in chosen] if log_target else chosen
+    return [_on_log_scale(f) for f in chosen] if nonnegative else chosen
 
 
 def _on_log_scale(family: Family) -> Family:
@@ -168,8 +174,7 @@ def _on_log_scale(family: Family) -> Family:
     else:
         space = {**family.space, "target": scale}
     make = _named(functools.partial(on_target_scale, family.make), family.make.__name__)
-    seeds = family.seeds + (({"target": "log"},) if family.name == "gradient boosting" else ())
-    return Family(family.name, make, space, family.fixed, seeds)
+    return Family(family.name, make, space, family.fixed, family.seeds)
 
 
 def _boosting(make: type) -> functools.partial:
@@ -198,10 +203,10 @@ def _blend(boosting: Family, linear: Family, classification: bool) -> Family:
 
 def build(
     preset: str, classification: bool, n_rows: int, n_features: int, categorical: list[int], random_state: int | None,
-    log_target: bool = False, levels: list[int] | None = None,
+    nonnegative: bool = False, levels: list[int] | None = None,
 ) -> tuple[ChoicePipeline, list[Any]]:
     """The TPOT search space of ``preset`` and its seed individuals, to be evaluated first."""
-    chosen = families(preset, classification, n_rows, n_features, categorical, random_state, log_target, levels)
+    chosen = families(preset, classification, n_rows, n_features, categorical, random_state, nonnegative, levels)
     nodes = [
         TabularNode(f.make, f.space if isinstance(f.space, ConfigurationSpace) else ConfigurationSpace(f.space),
                     functools.partial(_parameters, f.fixed))

@@ -13,44 +13,35 @@ difference from "all", with its standard error:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.preprocessing import LabelEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from automl.preprocessing import build_preprocessor, category_codes, category_levels  # noqa: E402
 from automl.tabular_space import FEW_LEVELS, SLOW_BOOSTING  # noqa: E402
-
-DATA = ROOT / "examples" / "data"
+import train_split  # noqa: E402
 
 
 def compare(name: str, repeats: int) -> None:
-    manifest = json.loads((DATA / name / "manifest.json").read_text())
-    table = pd.read_parquet(DATA / name / "train.parquet")
-    y = table.pop(manifest["target"])
+    table, y, manifest = train_split.load(name)
     classification = manifest["task"] != "regression"
-    y = LabelEncoder().fit_transform(y) if classification else y.to_numpy(float)
     preprocessor = build_preprocessor(table, "ordinal").fit(table, y)
     matrix, codes, levels = preprocessor.transform(table), category_codes(preprocessor), category_levels(preprocessor)
     few = [column for column, n in zip(codes, levels) if n <= FEW_LEVELS]
     print(f"{name}: codes per category column {levels}", flush=True)
     boosting = HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor
     scorer = get_scorer(manifest["metric"])
-    splitter = StratifiedKFold if classification else KFold
     for configuration, params in (("default", {}), ("slow", SLOW_BOOSTING)):
         scores: dict[str, list[float]] = {"all": [], "few": [], "none": []}
         for repeat in range(repeats):
-            for train, test in splitter(5, shuffle=True, random_state=repeat).split(matrix, y):
+            for train, test in train_split.folds(manifest, table, y, repeat):
                 for reading, columns in (("all", codes), ("few", few), ("none", [])):
                     model = boosting(categorical_features=columns or None, random_state=0, **params)
                     scores[reading].append(scorer(clone(model).fit(matrix[train], y[train]), matrix[test], y[test]))
@@ -63,7 +54,7 @@ def compare(name: str, repeats: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", nargs="+", default=sorted(p.name for p in DATA.iterdir() if p.is_dir()))
+    parser.add_argument("--datasets", nargs="+", default=train_split.names())
     parser.add_argument("--repeats", type=int, default=2, help="repeats of the 5-fold cross-validation")
     args = parser.parse_args()
     for name in args.datasets:

@@ -15,13 +15,11 @@ one fit, with its standard error:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from distributed import Client, LocalCluster
 from sklearn.base import clone
 from sklearn.ensemble import (
@@ -33,8 +31,6 @@ from sklearn.ensemble import (
     VotingRegressor,
 )
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.preprocessing import LabelEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,22 +38,18 @@ sys.path.insert(0, str(ROOT))
 from automl import bagging  # noqa: E402
 from automl.preprocessing import build_preprocessor, category_codes  # noqa: E402
 from automl.tabular_space import FOREST_MAX_ROWS, SLOW_BOOSTING  # noqa: E402
+import train_split  # noqa: E402
 
-DATA = ROOT / "examples" / "data"
 CONFIGURATIONS = ("default", "slow", "boosting+forest")
 
 
 def compare(name: str, repeats: int, fits: int, client: Client) -> None:
-    manifest = json.loads((DATA / name / "manifest.json").read_text())
-    table = pd.read_parquet(DATA / name / "train.parquet")
-    y = table.pop(manifest["target"])
+    table, y, manifest = train_split.load(name)
     classification = manifest["task"] != "regression"
-    y = LabelEncoder().fit_transform(y) if classification else y.to_numpy(float)
     scorer = get_scorer(manifest["metric"])
-    splitter = StratifiedKFold if classification else KFold
     scores = {c: {"one fit": [], f"{fits} fits": []} for c in CONFIGURATIONS}
     for repeat in range(repeats):
-        for train, test in splitter(5, shuffle=True, random_state=repeat).split(table, y):
+        for train, test in train_split.folds(manifest, table, y, repeat):
             X, X_test = table.iloc[train], table.iloc[test]
             preprocessor = build_preprocessor(X, "ordinal").fit(X, y[train])
             matrix, matrix_test = preprocessor.transform(X), preprocessor.transform(X_test)
@@ -88,7 +80,7 @@ def _model(configuration: str, classification: bool, categorical: list[int] | No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", nargs="+", default=sorted(p.name for p in DATA.iterdir() if p.is_dir()))
+    parser.add_argument("--datasets", nargs="+", default=train_split.names())
     parser.add_argument("--repeats", type=int, default=2, help="repeats of the outer 5-fold cross-validation")
     parser.add_argument("--fits", type=int, default=5, help="fits averaged")
     args = parser.parse_args()

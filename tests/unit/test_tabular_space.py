@@ -87,21 +87,27 @@ def test_mutations_are_mostly_one_step_and_stay_in_the_space():
     assert changed_counts.count(1) >= 15
 
 
-def test_a_nonnegative_regression_target_may_be_learned_on_a_log_scale():
+def test_a_nonnegative_regression_target_may_be_learned_on_a_log_scale_or_with_a_poisson_loss():
     frame, _ = _table()
     preprocessor = build_preprocessor(frame, "ordinal").fit(frame)
     matrix, codes = preprocessor.transform(frame), category_codes(preprocessor)
     price = np.exp(1.0 + frame["size"].to_numpy())  # errors that grow with the value
-    space, seeds = tabular_space.build("default", False, len(frame), matrix.shape[1], codes, 0, log_target=True)
-    plain, _ = tabular_space.build("default", False, len(frame), matrix.shape[1], codes, 0)
-    # Every family may choose the scale; the defaults stay on the raw scale, one more seed is on the log scale.
+    space, seeds = tabular_space.build("default", False, len(frame), matrix.shape[1], codes, 0, nonnegative=True)
+    plain, plain_seeds = tabular_space.build("default", False, len(frame), matrix.shape[1], codes, 0)
+    # Every family may choose the scale, boosting its loss; the defaults stay as they were.
     assert all(node.space["target"].default_value == "raw" for node in space.search_spaces)
-    assert not any("target" in node.space for node in plain.search_spaces)
+    assert not any("target" in node.space or "loss" in node.space for node in plain.search_spaces)
+    assert all(s.node.hyperparameters["target"] == "raw" for s in seeds)
     assert type(seeds[0].export_pipeline()) is HistGradientBoostingRegressor
-    logged = [s for s in seeds if s.node.hyperparameters["target"] == "log"]
-    assert len(logged) == 1 and logged[0].unique_id().startswith("HistGradientBoostingRegressor(")
+    # One more seed: the boosting default with a Poisson loss.
+    assert len(seeds) == len(plain_seeds) + 1
+    poisson = [s.export_pipeline() for s in seeds if s.node.hyperparameters.get("loss") == "poisson"]
+    assert len(poisson) == 1 and type(poisson[0]) is HistGradientBoostingRegressor
+    assert poisson[0].fit(matrix, price).predict(matrix).min() > 0
     assert pickle.loads(pickle.dumps(copy.deepcopy(space))).generate(np.random.default_rng(0)).unique_id()  # shipped to workers
-    model = logged[0].export_pipeline().fit(matrix, price)
+    logged = copy.deepcopy(seeds[0])
+    logged.node.hyperparameters["target"] = "log"
+    model = logged.export_pipeline().fit(matrix, price)
     assert isinstance(model, TransformedTargetRegressor) and model.predict(matrix).min() > 0
     assert complexity_scorer(model) == complexity_scorer(model.regressor_) > 1
     for individual in (space.generate(np.random.default_rng(i)) for i in range(10)):
