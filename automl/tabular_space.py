@@ -111,10 +111,9 @@ def families(
     """The families of ``preset`` ("fast" or "default"), with ranges scaled to the data.
 
     With ``nonnegative`` (a regression target never negative), every family may learn the
-    target on a log scale, and boosting may use a Poisson loss, its default with that loss
-    being one more seed. ``levels``
-    (codes per column of ``categorical``) decides whether boosting may read only the columns
-    with few levels as categories.
+    target on a log scale, and boosting may use a Poisson loss (its default with that loss is
+    one more seed). ``levels`` (codes per column of ``categorical``) decides whether boosting
+    may read only the columns with few levels as categories.
     """
     seed = {"random_state": random_state} if random_state is not None else {}
     max_leaf = max(8, min(128, n_rows // 10))
