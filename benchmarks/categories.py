@@ -16,8 +16,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import get_scorer
 
@@ -39,17 +37,10 @@ def compare(name: str, repeats: int) -> None:
     boosting = HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor
     scorer = get_scorer(manifest["metric"])
     for configuration, params in (("default", {}), ("slow", SLOW_BOOSTING)):
-        scores: dict[str, list[float]] = {"all": [], "few": [], "none": []}
-        for repeat in range(repeats):
-            for train, test in train_split.folds(manifest, table, y, repeat):
-                for reading, columns in (("all", codes), ("few", few), ("none", [])):
-                    model = boosting(categorical_features=columns or None, random_state=0, **params)
-                    scores[reading].append(scorer(clone(model).fit(matrix[train], y[train]), matrix[test], y[test]))
-        base = np.array(scores["all"])
-        for reading, found in scores.items():
-            lead = np.array(found) - base
-            print(f"{name:12s} {configuration:8s} {reading:5s} {base.mean() + lead.mean():.4f}  "
-                  f"difference {lead.mean():+.4f} ± {lead.std(ddof=1) / np.sqrt(len(lead)):.4f}", flush=True)
+        readings = {reading: boosting(categorical_features=columns or None, random_state=0, **params)
+                    for reading, columns in (("all", codes), ("few", few), ("none", []))}
+        scores = train_split.paired_scores(readings, matrix, y, manifest, repeats, scorer)
+        train_split.print_differences(f"{name:12s} {configuration:8s}", scores, "all")
 
 
 def main() -> None:

@@ -42,22 +42,13 @@ def compare(name: str, repeats: int) -> None:
             "log": TransformedTargetRegressor(boosting, func=np.log1p, inverse_func=np.expm1),
             "poisson": clone(boosting).set_params(loss="poisson"),
         }
-        scores: dict[str, list[float]] = {variant: [] for variant in variants}
-        for repeat in range(repeats):
-            for train, test in train_split.folds(manifest, table, y, repeat):
-                for variant, model in variants.items():
-                    scores[variant].append(scorer(clone(model).fit(matrix[train], y[train]), matrix[test], y[test]))
-        base = np.array(scores["squared"])
-        for variant, found in scores.items():
-            lead = np.array(found) - base
-            print(f"{name:12s} {configuration:8s} {variant:8s} {base.mean() + lead.mean():.4f}  "
-                  f"difference {lead.mean():+.4f} ± {lead.std(ddof=1) / np.sqrt(len(lead)):.4f}", flush=True)
+        scores = train_split.paired_scores(variants, matrix, y, manifest, repeats, scorer)
+        train_split.print_differences(f"{name:12s} {configuration:8s}", scores, "squared")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    regression = [name for name in train_split.names() if train_split.load(name)[2]["task"] == "regression"]
-    parser.add_argument("--datasets", nargs="+", default=regression)
+    parser.add_argument("--datasets", nargs="+", default=train_split.names("regression"))
     parser.add_argument("--repeats", type=int, default=2, help="repeats of the 5-fold cross-validation")
     args = parser.parse_args()
     for name in args.datasets:

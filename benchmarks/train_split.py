@@ -1,33 +1,60 @@
-"""A shared dataset's train split, as the cross-validation measurements read it."""
+"""A shared dataset's train split, as the cross-validation measurements read and report it."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.preprocessing import LabelEncoder
 
 DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
 
 
-def names() -> list[str]:
-    """The bundled datasets."""
-    return sorted(p.name for p in DATA.iterdir() if p.is_dir())
+def manifest(name: str) -> dict:
+    """``name``'s manifest: target, task, metric."""
+    return json.loads((DATA / name / "manifest.json").read_text())
+
+
+def names(task: str | None = None) -> list[str]:
+    """The bundled datasets (only those of ``task``, e.g. "regression", if given)."""
+    found = sorted(p.name for p in DATA.iterdir() if p.is_dir())
+    return [name for name in found if task is None or manifest(name)["task"] == task]
 
 
 def load(name: str) -> tuple[pd.DataFrame, np.ndarray, dict]:
     """Features, target (classes as integers, values as floats) and manifest of ``name``'s train split."""
-    manifest = json.loads((DATA / name / "manifest.json").read_text())
+    described = manifest(name)
     table = pd.read_parquet(DATA / name / "train.parquet")
-    y = table.pop(manifest["target"])
-    classification = manifest["task"] != "regression"
-    return table, (LabelEncoder().fit_transform(y) if classification else y.to_numpy(float)), manifest
+    y = table.pop(described["target"])
+    classification = described["task"] != "regression"
+    return table, (LabelEncoder().fit_transform(y) if classification else y.to_numpy(float)), described
 
 
-def folds(manifest: dict, table: pd.DataFrame, y: np.ndarray, repeat: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def folds(manifest: dict, rows: Any, y: np.ndarray, repeat: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Repeat ``repeat`` of a shuffled 5-fold split, stratified for classification."""
     splitter = KFold if manifest["task"] == "regression" else StratifiedKFold
-    return list(splitter(5, shuffle=True, random_state=repeat).split(table, y))
+    return list(splitter(5, shuffle=True, random_state=repeat).split(rows, y))
+
+
+def paired_scores(variants: dict[str, Any], matrix: np.ndarray, y: np.ndarray, manifest: dict, repeats: int,
+                  scorer: Callable) -> dict[str, np.ndarray]:
+    """Each variant's score on every fold of ``repeats`` 5-fold splits, the same folds for all."""
+    scores: dict[str, list[float]] = {variant: [] for variant in variants}
+    for repeat in range(repeats):
+        for train, test in folds(manifest, matrix, y, repeat):
+            for variant, model in variants.items():
+                scores[variant].append(scorer(clone(model).fit(matrix[train], y[train]), matrix[test], y[test]))
+    return {variant: np.array(found) for variant, found in scores.items()}
+
+
+def print_differences(label: str, scores: dict[str, np.ndarray], base: str) -> None:
+    """Each variant's mean score and its mean paired difference from ``base``'s, with its standard error."""
+    for variant, found in scores.items():
+        lead = found - scores[base]
+        print(f"{label} {variant:8s} {found.mean():.4f}  "
+              f"difference {lead.mean():+.4f} ± {lead.std(ddof=1) / np.sqrt(len(lead)):.4f}", flush=True)
