@@ -113,7 +113,7 @@ def describe(result) -> str:
         + (f" (nothing compared: {result.final_choice_skipped})" if result.final_choice_skipped else ""),
         f"Final fits:      {result.final_model_fits} averaged in the registered model (when > 1: each on all rows but one fold, one on all but the holdout)",
         f"CV score:        {result.cv_score:.4f}",
-        f"Holdout score:   {result.holdout_score:.4f}  ({result.n_rows} rows, {result.n_evaluated} pipelines evaluated)",
+        f"Holdout score:   {result.holdout_score:.4f}  ({result.n_rows} rows in all, {result.n_evaluated} pipelines evaluated)",
         f"Search:          {result.generations} generations, stopped by {result.stopped_by}",
         f"MLflow run:      {result.mlflow_run_id} (experiment {result.mlflow_experiment_id})",
         f"Registered:      {result.model_name} version {result.model_version}, alias @{result.model_alias}",
