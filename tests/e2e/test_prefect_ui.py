@@ -37,6 +37,14 @@ def _post(url: str, body: dict):
         return json.load(response)
 
 
+def _refusal(response) -> str:
+    try:
+        body = response.text()[:500]
+    except Exception as exc:  # the body is gone
+        body = f"(no body: {exc})"
+    return f"{response.status} {response.request.method} {response.url}: {body}"
+
+
 def _field(page, title: str):
     """The form field whose label starts with ``title``."""
     label = page.locator("span.schema-form-property__label", has_text=re.compile("^" + re.escape(title)))
@@ -59,6 +67,8 @@ def test_train_from_the_ui_form(prefect_stack, browser, dataset_path):
     ui, api = prefect_stack["ui"], prefect_stack["api"]
     deployment = _get(f"{api}/deployments/name/train/train")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    refused = []  # the API's refusals, for a failure's message
+    page.on("response", lambda response: refused.append(response) if response.status >= 400 else None)
     page.goto(f"{ui}/deployments/deployment/{deployment['id']}/run", wait_until="networkidle")
 
     _field(page, "Dataset").locator("textarea").fill(str(dataset_path("penguins")))
@@ -83,7 +93,8 @@ def test_train_from_the_ui_form(prefect_stack, browser, dataset_path):
         page.wait_for_url(lambda url: not url.rstrip("/").endswith("/run"), timeout=30_000)
     except Exception:
         page.screenshot(path=str(OUTPUT / "ui-submit-failed.png"), full_page=True)
-        raise AssertionError("the form did not create a run within 30 s; see test-output/ui-submit-failed.png") from None
+        raise AssertionError("the form did not create a run within 30 s (see test-output/ui-submit-failed.png); "
+                             f"the API refused: {[_refusal(r) for r in refused] or 'nothing'}") from None
     flow_run = _wait_for_run(api, deployment["id"], submitted)
     assert flow_run["state"]["type"] == "COMPLETED", flow_run["state"]
     request = flow_run["parameters"]["request"]
