@@ -3,9 +3,11 @@
 Measured on each dataset's *train* split only (the test splits stay for the comparison with
 the peers), by repeated 5-fold cross-validation, for the default and the slow-learning
 boosting configuration, each reading: every category column as categories ("all", the
-default), only those with at most ``FEW_LEVELS`` codes ("few", the searched alternative), or
-none (every column as ordered codes). Prints each one's mean score and the mean paired
-difference from "all", with its standard error:
+default), only those with at most ``FEW_LEVELS`` codes ("few", the searched alternative),
+none (every column as ordered codes), or the few as categories and the others replaced by
+their cross-fitted target means ("target", scikit-learn's ``TargetEncoder``; only where a
+column has more codes). Prints each one's mean score and the mean paired difference from
+"all", with its standard error:
 
     .venv/bin/python benchmarks/categories.py [--datasets mlc_churn ames] [--repeats 2]
 """
@@ -16,8 +18,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import get_scorer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import TargetEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,6 +44,14 @@ def compare(name: str, repeats: int) -> None:
     for configuration, params in (("default", {}), ("slow", SLOW_BOOSTING)):
         readings = {reading: boosting(categorical_features=columns or None, random_state=0, **params)
                     for reading, columns in (("all", codes), ("few", few), ("none", []))}
+        many = [column for column in codes if column not in few]
+        if many:
+            # The encoder's columns come first (one per column, or per class for several classes), then the rest in order.
+            width = len(many) * (len(set(y)) if classification and len(set(y)) > 2 else 1)
+            rest = [column for column in range(matrix.shape[1]) if column not in many]
+            encode = ColumnTransformer([("target", TargetEncoder(random_state=0), many)], remainder="passthrough")
+            readings["target"] = make_pipeline(encode, boosting(categorical_features=[width + rest.index(c) for c in few] or None,
+                                                                random_state=0, **params))
         scores = train_split.paired_scores(readings, matrix, y, manifest, repeats, scorer)
         train_split.print_differences(f"{name:12s} {configuration:8s}", scores, "all")
 
