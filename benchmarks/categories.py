@@ -45,12 +45,10 @@ def compare(name: str, repeats: int) -> None:
         readings = {reading: boosting(categorical_features=columns or None, random_state=0, **params)
                     for reading, columns in (("all", codes), ("few", few), ("none", []))}
         many = [column for column in codes if column not in few]
-        if many:
-            # The encoder's columns come first (one per column, or per class for several classes), then the rest in order.
-            width = len(many) * (len(set(y)) if classification and len(set(y)) > 2 else 1)
+        if many:  # the other columns first, as they were, then the target means
             rest = [column for column in range(matrix.shape[1]) if column not in many]
-            encode = ColumnTransformer([("target", TargetEncoder(random_state=0), many)], remainder="passthrough")
-            readings["target"] = make_pipeline(encode, boosting(categorical_features=[width + rest.index(c) for c in few] or None,
+            encode = ColumnTransformer([("rest", "passthrough", rest), ("target", TargetEncoder(random_state=0), many)])
+            readings["target"] = make_pipeline(encode, boosting(categorical_features=[rest.index(c) for c in few] or None,
                                                                 random_state=0, **params))
         scores = train_split.paired_scores(readings, matrix, y, manifest, repeats, scorer)
         train_split.print_differences(f"{name:12s} {configuration:8s}", scores, "all")
