@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import Ridge
 
 
 class DecodeLabels(ClassifierMixin, BaseEstimator):
@@ -36,3 +37,20 @@ class DecodeLabels(ClassifierMixin, BaseEstimator):
 
     def __sklearn_is_fitted__(self) -> bool:
         return True
+
+
+class BoundedRidge(Ridge):
+    """Ridge regression whose predictions stay within the range of the targets it was fitted on.
+
+    A linear model extrapolates: a row beyond the training rows (a house larger than any
+    seen) gets a prediction beyond any value seen, several times too large on a log scale,
+    where errors are exponentiated; one such row can cost a model most of its R².
+    """
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight)
+        self.target_range_ = (float(np.min(y)), float(np.max(y)))
+        return self
+
+    def predict(self, X):
+        return np.clip(super().predict(X), *self.target_range_)

@@ -2,7 +2,8 @@
 
 The model's input is the imputed table with one code column per categorical column. Each
 family treats those codes its own way: gradient boosting as native categories, forests as
-numbers, linear models one-hot encoded and standardized. Ranges are log-scaled around the
+numbers, linear models one-hot encoded and standardized (a linear regressor's predictions
+kept within its training targets' range: it would extrapolate). Ranges are log-scaled around the
 library defaults and bounded by the number of training rows. Every family's default
 configuration, plus a few known-good ones, are *seeds*: TPOT evaluates them first, so a
 strong model exists within seconds and the search only has to improve on it. Native category
@@ -37,12 +38,14 @@ from sklearn.ensemble import (
     VotingClassifier,
     VotingRegressor,
 )
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from tpot.search_spaces.nodes import EstimatorNode
 from tpot.search_spaces.nodes.estimator_node import EstimatorNodeIndividual
 from tpot.search_spaces.pipelines import ChoicePipeline
+
+from automl.model import BoundedRidge
 
 # Rows per tree beyond which forests subsample (bounds their cost on large tables).
 FOREST_MAX_ROWS = 20_000
@@ -73,8 +76,8 @@ def linear_classifier(categorical: list[int], **params: Any) -> Pipeline:
 
 
 def linear_regressor(categorical: list[int], **params: Any) -> Pipeline:
-    """One-hot categories, standardize everything, ridge regression."""
-    return Pipeline([("encode", _one_hot(categorical)), ("model", Ridge(**params))])
+    """One-hot categories, standardize everything, ridge regression predicting within the training targets' range."""
+    return Pipeline([("encode", _one_hot(categorical)), ("model", BoundedRidge(**params))])
 
 
 def gradient_boosting(make: Any, native: dict[str, list[int]], native_categories: str = "all", **params: Any) -> Any:

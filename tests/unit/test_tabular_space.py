@@ -5,8 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from ConfigSpace import Configuration
+from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import Ridge
 
 from automl import tabular_space
 from automl.evolver import complexity_scorer
@@ -113,6 +115,27 @@ def test_a_nonnegative_regression_target_may_be_learned_on_a_log_scale_or_with_a
     for individual in (space.generate(np.random.default_rng(i)) for i in range(10)):
         individual.node.hyperparameters["target"] = "log"
         assert individual.export_pipeline().fit(matrix, price).predict(matrix).shape == (len(frame),)
+
+
+def test_linear_regression_predicts_within_the_range_of_its_training_targets():
+    frame, _ = _table()
+    preprocessor = build_preprocessor(frame, "ordinal").fit(frame)
+    matrix, codes = preprocessor.transform(frame), category_codes(preprocessor)
+    price = np.exp(3.0 + frame["size"].to_numpy())
+    beyond = matrix[:1].copy()
+    beyond[0, list(frame.columns).index("size")] = 10 * frame["size"].max()  # far beyond every training row
+    for scale in ("raw", "log"):
+        model = tabular_space.on_target_scale(tabular_space.linear_regressor, scale, categorical=codes, alpha=1.0)
+        plain = clone(model).set_params(**{("regressor__" if scale == "log" else "") + "model": Ridge(alpha=1.0)})
+        model.fit(matrix, price), plain.fit(matrix, price)
+        # Beyond the training rows a plain ridge follows its line past every price seen (on a
+        # log scale exponentially); the bounded one stops at the largest.
+        assert plain.predict(beyond)[0] > 2 * price.max()
+        assert model.predict(beyond)[0] == pytest.approx(price.max())
+        inside = plain.predict(matrix)
+        kept = (inside >= price.min()) & (inside <= price.max())
+        assert kept.mean() > 0.5 and np.allclose(model.predict(matrix)[kept], inside[kept])
+    assert pickle.loads(pickle.dumps(model)).predict(beyond)[0] == pytest.approx(price.max())
 
 
 def test_boosting_may_read_many_level_columns_as_ordered_codes():
