@@ -13,10 +13,12 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.linear_model import Ridge
 from tpot.evolvers import BaseEvolver
-from tpot.objectives.complexity import calculate_model_complexity
+from tpot.objectives.complexity import calculate_model_complexity, complexity_objective_per_estimator
 
 from automl import ensemble
+from automl.model import BoundedRidge
 from automl.train import FAILED, Progress, final_fits_seconds
 
 # Seconds of TPOT's own work once its search has stopped (tidying its table, building its best
@@ -25,6 +27,9 @@ AFTER_SEARCH = 1.0
 # The final choice (out-of-fold predictions of the best pipelines and the default, per repeat
 # of the folds) may take at most this share of the budget.
 FINAL_CHOICE_MAX_SHARE = 0.15
+
+# TPOT counts a model's learned parameters by its exact class; a bounded ridge has a ridge's.
+complexity_objective_per_estimator.setdefault(BoundedRidge, complexity_objective_per_estimator[Ridge])
 
 
 def complexity_scorer(estimator: Any, X: Any = None, y: Any = None) -> float:

@@ -136,6 +136,8 @@ def test_linear_regression_predicts_within_the_range_of_its_training_targets():
         kept = (inside >= price.min()) & (inside <= price.max())
         assert kept.mean() > 0.5 and np.allclose(model.predict(matrix)[kept], inside[kept])
     assert pickle.loads(pickle.dumps(model)).predict(beyond)[0] == pytest.approx(price.max())
+    # As complex as the ridge it bounds, for the search's second objective.
+    assert complexity_scorer(model) == complexity_scorer(plain) > 1
 
 
 def test_boosting_may_read_many_level_columns_as_ordered_codes():
