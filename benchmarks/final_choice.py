@@ -2,7 +2,7 @@
 
 Measured on each dataset's *train* split only (the test splits stay for the comparison with
 the peers): an outer 5-fold split holds out a fifth of the rows; the platform's search
-(``automl.train.fit``, its defaults, ``--budget`` s, on a local Dask cluster of two workers)
+(``automl.train.fit``, its defaults, ``--budget`` s, on a local Dask cluster of one worker per core)
 runs on the other four fifths, and every contender of its final choice (the default
 configuration, the search's best pipeline, the ensemble of the best pipelines, as
 ``automl.ensemble.select`` compared them) is fitted once on those rows and scored on the
@@ -73,11 +73,9 @@ def chosen(choice: ensemble.Choice, k: float) -> str:
     return challenger if challenger != held and choice.margin > k * choice.standard_error else held
 
 
-def one_run(name: str, rows: np.ndarray, held_out: np.ndarray, budget: int, seed: int, client: Client,
-            recorder: Recorder) -> dict[str, object]:
-    """The search on ``rows`` of ``name``'s train split, as the train flow runs it; each contender's score on ``held_out``."""
-    described = train_split.manifest(name)
-    table = pd.read_parquet(train_split.DATA / name / "train.parquet")
+def one_run(name: str, table: pd.DataFrame, described: dict, rows: np.ndarray, held_out: np.ndarray, budget: int,
+            seed: int, client: Client, recorder: Recorder) -> dict[str, object]:
+    """The search on ``rows`` of ``table`` (``name``'s train split), as the train flow runs it; each contender's score on ``held_out``."""
     features, labels = table.drop(columns=[described["target"]]), table[described["target"]]
     request = TrainingRequest(dataset_uri=f"{name}.parquet", target_column=described["target"], metric=described["metric"],
                               time_left=budget, random_state=seed).resolve(Settings()).with_folds_for(len(rows))
@@ -126,10 +124,12 @@ def main() -> None:
     settings = Settings()
     with start_local_cluster(default_workers(), settings.tpot.memory_limit_mb) as cluster, Client(cluster) as client:
         for name in args.datasets:
-            _, y, described = train_split.load(name)
+            described = train_split.manifest(name)
+            table = pd.read_parquet(train_split.DATA / name / "train.parquet")
+            labels = table[described["target"]]
             runs = []
-            for seed, (rows, held_out) in enumerate(train_split.folds(described, y, y, 0)[: args.outer]):
-                run = one_run(name, rows, held_out, args.budget, seed, client, recorder)
+            for seed, (rows, held_out) in enumerate(train_split.folds(described, labels, labels, 0)[: args.outer]):
+                run = one_run(name, table, described, rows, held_out, args.budget, seed, client, recorder)
                 choice = run["choice"]
                 lead = "skipped" if choice.skipped else f"{choice.kind} (lead {choice.margin:+.4f} ± {choice.standard_error:.4f})"
                 shown = " ".join(f"{kind} {value:.4f}" for kind, value in run["scores"].items())

@@ -3,8 +3,9 @@
 Measured on each regression dataset's *train* split only (the test splits stay for the
 comparison with the peers), by repeated 5-fold cross-validation, for the linear family's
 default (ridge on one-hot encoded, standardized columns) and the boosting+linear blend seed,
-each on the raw target and on ``log(1 + y)``. Prints each bounded variant's mean score, the
-plain one's, their mean paired difference with its standard error, and each one's worst fold:
+each on the raw target and on ``log(1 + y)``. Prints, for each, the plain and the bounded
+ridge's mean score, their mean paired difference from the plain one with its standard error,
+and their worst fold:
 
     .venv/bin/python benchmarks/linear_bounds.py [--datasets ames diamonds] [--repeats 2]
 """
@@ -15,7 +16,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor, VotingRegressor
 from sklearn.linear_model import Ridge
 from sklearn.metrics import get_scorer
@@ -57,13 +57,9 @@ def main() -> None:
         preprocessor = build_preprocessor(X, None).fit(X, y)
         matrix = preprocessor.transform(X)
         scores = train_split.paired_scores(variants(category_codes(preprocessor)), matrix, y, described, args.repeats, scorer)
-        for variant, found in scores.items():
-            if variant.endswith("bounded"):
-                plain = scores[variant.replace("bounded", "plain")]
-                lead = found - plain
-                print(f"{name} {variant:20s} {found.mean():.4f} (plain {plain.mean():.4f}): "
-                      f"{lead.mean():+.4f} ± {lead.std(ddof=1) / np.sqrt(len(lead)):.4f}; "
-                      f"worst fold {found.min():.4f} (plain {plain.min():.4f})", flush=True)
+        for pair in dict.fromkeys(variant.rsplit(" ", 1)[0] for variant in scores):
+            found = {kind: scores[f"{pair} {kind}"] for kind in ("plain", "bounded")}
+            train_split.print_differences(f"{name:8s} {pair:10s}", found, "plain")
 
 
 if __name__ == "__main__":

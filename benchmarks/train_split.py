@@ -53,8 +53,9 @@ def paired_scores(variants: dict[str, Any], matrix: np.ndarray, y: np.ndarray, m
 
 
 def print_differences(label: str, scores: dict[str, np.ndarray], base: str) -> None:
-    """Each variant's mean score and its mean paired difference from ``base``'s, with its standard error."""
+    """Each variant's mean score, its mean paired difference from ``base``'s with its standard error, and its worst fold."""
     for variant, found in scores.items():
         lead = found - scores[base]
         print(f"{label} {variant:8s} {found.mean():.4f}  "
-              f"difference {lead.mean():+.4f} ± {lead.std(ddof=1) / np.sqrt(len(lead)):.4f}", flush=True)
+              f"difference {lead.mean():+.4f} ± {lead.std(ddof=1) / np.sqrt(len(lead)):.4f}  worst fold {found.min():.4f}",
+              flush=True)
