@@ -50,9 +50,12 @@ class TreeMemory(threading.Thread):
             self.peak = max(self.peak, total)
 
 
-def run_system(system: str, dataset: str, budget: int, env: dict[str, str] | None = None, **request: object) -> dict:
-    """``system`` trained on ``dataset``'s train split within ``budget`` s; adds wall, peak_mb, test_score."""
-    folder = dataset_dir(dataset)
+def run_system(system: str, dataset: str | Path, budget: int, env: dict[str, str] | None = None, **request: object) -> dict:
+    """``system`` trained on ``dataset``'s train split within ``budget`` s; adds wall, peak_mb, test_score.
+
+    ``dataset`` is a shared dataset's name, or a folder laid out as one (train.parquet, test.parquet, manifest.json).
+    """
+    folder = dataset if isinstance(dataset, Path) else dataset_dir(dataset)
     with tempfile.TemporaryDirectory() as work:
         full_env = {
             **os.environ,
