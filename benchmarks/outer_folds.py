@@ -23,7 +23,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import train_split
 from compare import PEERS, RESULTS, SYSTEMS
 from runner import run_system
@@ -31,11 +30,9 @@ from runner import run_system
 
 def fold_folders(name: str, outer: int, work: Path) -> list[Path]:
     """``name``'s train split cut into ``outer`` folders laid out as a dataset: four fifths to train on, one to score."""
-    described = train_split.manifest(name)
-    table = pd.read_parquet(train_split.DATA / name / "train.parquet")
-    labels = table[described["target"]]
+    table, described, folds = train_split.outer_folds(name, outer)
     folders = []
-    for fold, (rows, held_out) in enumerate(train_split.folds(described, labels, labels, 0)[:outer]):
+    for fold, (rows, held_out) in enumerate(folds):
         folder = work / f"{name}-{fold}"
         folder.mkdir()
         table.iloc[rows].to_parquet(folder / "train.parquet", index=False)

@@ -41,6 +41,14 @@ def folds(manifest: dict, rows: Any, y: np.ndarray, repeat: int) -> list[tuple[n
     return list(splitter(5, shuffle=True, random_state=repeat).split(rows, y))
 
 
+def outer_folds(name: str, outer: int) -> tuple[pd.DataFrame, dict, list[tuple[np.ndarray, np.ndarray]]]:
+    """``name``'s train split (target included), its manifest, and the first ``outer`` folds of its repeat-0 5-fold split."""
+    described = manifest(name)
+    table = pd.read_parquet(DATA / name / "train.parquet")
+    labels = table[described["target"]]
+    return table, described, folds(described, labels, labels, 0)[:outer]
+
+
 def paired_scores(variants: dict[str, Any], matrix: np.ndarray, y: np.ndarray, manifest: dict, repeats: int,
                   scorer: Callable) -> dict[str, np.ndarray]:
     """Each variant's score on every fold of ``repeats`` 5-fold splits, the same folds for all."""
