@@ -3,12 +3,12 @@
 A test split of a few hundred to a few thousand rows moves a score by more than the systems
 differ (see ``compare.py``'s intervals). Here each system trains, in a fresh process at the same
 wall-clock budget as in ``compare.py``, on four fifths of a dataset's *train* split and is scored
-on the held-out fifth, for each of the first ``--outer`` folds of the shuffled 5-fold split that
-``final_choice.py`` uses (random state = fold number). Every fold is a paired comparison: the
+on the held-out fifth, for each of the ``--folds`` (default all five) of the shuffled 5-fold split
+that ``final_choice.py`` uses (random state = fold number). Every fold is a paired comparison: the
 platform's lead is the mean over folds of its score minus the rival's, ± its standard error.
 The test splits are not read.
 
-    .venv/bin/python benchmarks/outer_folds.py --budget 60 [--systems automl hgb flaml autogluon] [--datasets ames] [--outer 5]
+    .venv/bin/python benchmarks/outer_folds.py --budget 60 [--systems automl hgb flaml autogluon] [--datasets ames] [--folds 3 4]
 
 Writes ``benchmarks/results/outer-<budget>s.md`` as it goes.
 """
@@ -28,18 +28,19 @@ from compare import PEERS, RESULTS, SYSTEMS
 from runner import run_system
 
 
-def fold_folders(name: str, outer: int, work: Path) -> list[Path]:
-    """``name``'s train split cut into ``outer`` folders laid out as a dataset: four fifths to train on, one to score."""
-    table, described, folds = train_split.outer_folds(name, outer)
-    folders = []
-    for fold, (rows, held_out) in enumerate(folds):
+def fold_folders(name: str, chosen: list[int], work: Path) -> dict[int, Path]:
+    """The ``chosen`` folds of ``name``'s train split, each a folder laid out as a dataset: four fifths to train on, one to score."""
+    table, described, folds = train_split.outer_folds(name, 5)
+    folders = {}
+    for fold in chosen:
+        rows, held_out = folds[fold]
         folder = work / f"{name}-{fold}"
         folder.mkdir()
         table.iloc[rows].to_parquet(folder / "train.parquet", index=False)
         table.iloc[held_out].to_parquet(folder / "test.parquet", index=False)
         fields = {key: described[key] for key in ("name", "target", "task", "metric")}
         (folder / "manifest.json").write_text(json.dumps(fields))
-        folders.append(folder)
+        folders[fold] = folder
     return folders
 
 
@@ -56,14 +57,15 @@ def main() -> None:
     parser.add_argument("--systems", nargs="+", default=["automl", "hgb", "flaml"], choices=SYSTEMS,
                         help="systems to run (default: automl hgb flaml; autogluon needs `make bench-autogluon`)")
     parser.add_argument("--datasets", nargs="+", default=train_split.names())
-    parser.add_argument("--outer", type=int, default=5, help="held-out fifths per dataset (default 5)")
+    parser.add_argument("--folds", nargs="+", type=int, default=list(range(5)), choices=range(5),
+                        help="which held-out fifths to run, 0-4 (default all five)")
     parser.add_argument("--output", type=Path, help="markdown file (default benchmarks/results/outer-<budget>s.md)")
     args = parser.parse_args()
     output = args.output or RESULTS / f"outer-{args.budget}s.md"
     output.parent.mkdir(parents=True, exist_ok=True)
     header = [
         f"Budget {args.budget} s per run, {os.cpu_count()} cores; each system trained on four fifths of each dataset's "
-        f"train split and scored on the fifth it did not see, for {args.outer} folds; score = mean ± sd over folds; "
+        f"train split and scored on the fifth it did not see, for folds {' '.join(map(str, args.folds))}; score = mean ± sd over folds; "
         "wall = the largest whole process (start, imports, training, scoring).",
         "",
         "| dataset (metric) | " + " | ".join(f"{s} score | {s} wall s" for s in args.systems) + " |",
@@ -76,7 +78,7 @@ def main() -> None:
             metric = train_split.manifest(name)["metric"]
             scores: dict[str, list[float]] = {system: [] for system in args.systems}
             walls: dict[str, list[float]] = {system: [] for system in args.systems}
-            for fold, folder in enumerate(fold_folders(name, args.outer, Path(work))):
+            for fold, folder in fold_folders(name, args.folds, Path(work)).items():
                 for system in args.systems:
                     run = run_system(system, folder, args.budget, random_state=fold)
                     scores[system].append(run["test_score"])
