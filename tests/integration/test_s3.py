@@ -22,7 +22,7 @@ from flows.train import train
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-TINY = dict(time_left=20, generations=2, population_size=6, cv_folds=3, search_space="fast", per_run_limit=20,
+TINY = dict(time_left=40, generations=2, population_size=6, cv_folds=3, search_space="fast", per_run_limit=20,
             parallel_mode="off")
 KEY, SECRET = "automl-test-key", "s3cr3t-must-never-leak-7f3a9c"
 
