@@ -124,9 +124,9 @@ def main() -> None:
     settings = Settings()
     with start_local_cluster(default_workers(), settings.tpot.memory_limit_mb) as cluster, Client(cluster) as client:
         for name in args.datasets:
-            table, described, folds = train_split.outer_folds(name, args.outer)
+            table, described, folds = train_split.outer_folds(name)
             runs = []
-            for seed, (rows, held_out) in enumerate(folds):
+            for seed, (rows, held_out) in enumerate(folds[: args.outer]):
                 run = one_run(name, table, described, rows, held_out, args.budget, seed, client, recorder)
                 choice = run["choice"]
                 lead = "skipped" if choice.skipped else f"{choice.kind} (lead {choice.margin:+.4f} ± {choice.standard_error:.4f})"

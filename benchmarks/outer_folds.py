@@ -30,7 +30,7 @@ from runner import run_system
 
 def fold_folders(name: str, chosen: list[int], work: Path) -> dict[int, Path]:
     """The ``chosen`` folds of ``name``'s train split, each a folder laid out as a dataset: four fifths to train on, one to score."""
-    table, described, folds = train_split.outer_folds(name, 5)
+    table, described, folds = train_split.outer_folds(name)
     folders = {}
     for fold in chosen:
         rows, held_out = folds[fold]

@@ -41,12 +41,12 @@ def folds(manifest: dict, rows: Any, y: np.ndarray, repeat: int) -> list[tuple[n
     return list(splitter(5, shuffle=True, random_state=repeat).split(rows, y))
 
 
-def outer_folds(name: str, outer: int) -> tuple[pd.DataFrame, dict, list[tuple[np.ndarray, np.ndarray]]]:
-    """``name``'s train split (target included), its manifest, and the first ``outer`` folds of its repeat-0 5-fold split."""
+def outer_folds(name: str) -> tuple[pd.DataFrame, dict, list[tuple[np.ndarray, np.ndarray]]]:
+    """``name``'s train split (target included), its manifest, and the five folds of its repeat-0 5-fold split."""
     described = manifest(name)
     table = pd.read_parquet(DATA / name / "train.parquet")
     labels = table[described["target"]]
-    return table, described, folds(described, labels, labels, 0)[:outer]
+    return table, described, folds(described, labels, labels, 0)
 
 
 def paired_scores(variants: dict[str, Any], matrix: np.ndarray, y: np.ndarray, manifest: dict, repeats: int,
