@@ -131,8 +131,9 @@ def main() -> None:
                 choice = run["choice"]
                 lead = "skipped" if choice.skipped else f"{choice.kind} (lead {choice.margin:+.4f} ± {choice.standard_error:.4f})"
                 shown = " ".join(f"{kind} {value:.4f}" for kind, value in run["scores"].items())
+                compared = " ".join(f"{kind} {value:.4f}" for kind, value in choice.scores.items())
                 print(f"{name} fold {seed}: {run['evaluated']} evaluated in {run['wall']:.0f} s; chose {lead}; "
-                      f"held out: {shown}\n    {run['model'][:240]}", flush=True)
+                      f"fresh folds: {compared or '-'}; held out: {shown}\n    {run['model'][:240]}", flush=True)
                 runs.append(run)
             report(name, runs)
 
