@@ -10,6 +10,9 @@ The test splits are not read.
 
     .venv/bin/python benchmarks/outer_folds.py --budget 60 [--systems automl hgb flaml autogluon] [--datasets ames] [--folds 3 4]
 
+``--data benchmarks/other-data`` runs it on the tables ``other_datasets.py`` writes there, on which
+none of the platform's design choices was measured.
+
 Writes ``benchmarks/results/outer-<budget>s.md`` as it goes.
 """
 
@@ -28,9 +31,9 @@ from compare import PEERS, RESULTS, SYSTEMS
 from runner import run_system
 
 
-def fold_folders(name: str, chosen: list[int], work: Path) -> dict[int, Path]:
+def fold_folders(name: str, chosen: list[int], work: Path, data: Path) -> dict[int, Path]:
     """The ``chosen`` folds of ``name``'s train split, each a folder laid out as a dataset: four fifths to train on, one to score."""
-    table, described, folds = train_split.outer_folds(name)
+    table, described, folds = train_split.outer_folds(name, data)
     folders = {}
     for fold in chosen:
         rows, held_out = folds[fold]
@@ -56,11 +59,14 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=60, help="wall-clock budget per run, seconds")
     parser.add_argument("--systems", nargs="+", default=["automl", "hgb", "flaml"], choices=SYSTEMS,
                         help="systems to run (default: automl hgb flaml; autogluon needs `make bench-autogluon`)")
-    parser.add_argument("--datasets", nargs="+", default=train_split.names())
+    parser.add_argument("--data", type=Path, default=train_split.DATA,
+                        help="folder holding the datasets (default: the bundled ones, examples/data)")
+    parser.add_argument("--datasets", nargs="+", help="default: every dataset in --data")
     parser.add_argument("--folds", nargs="+", type=int, default=list(range(5)), choices=range(5),
                         help="which held-out fifths to run, 0-4 (default all five)")
     parser.add_argument("--output", type=Path, help="markdown file (default benchmarks/results/outer-<budget>s.md)")
     args = parser.parse_args()
+    datasets = args.datasets or train_split.names(data=args.data)
     output = args.output or RESULTS / f"outer-{args.budget}s.md"
     output.parent.mkdir(parents=True, exist_ok=True)
     header = [
@@ -74,11 +80,11 @@ def main() -> None:
     rows, leads, details = [], [], []
     print("\n".join(header), flush=True)
     with tempfile.TemporaryDirectory() as work:
-        for name in args.datasets:
-            metric = train_split.manifest(name)["metric"]
+        for name in datasets:
+            metric = train_split.manifest(name, args.data)["metric"]
             scores: dict[str, list[float]] = {system: [] for system in args.systems}
             walls: dict[str, list[float]] = {system: [] for system in args.systems}
-            for fold, folder in fold_folders(name, args.folds, Path(work)).items():
+            for fold, folder in fold_folders(name, args.folds, Path(work), args.data).items():
                 for system in args.systems:
                     run = run_system(system, folder, args.budget, random_state=fold)
                     scores[system].append(run["test_score"])

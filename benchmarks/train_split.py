@@ -15,15 +15,15 @@ from sklearn.preprocessing import LabelEncoder
 DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
 
 
-def manifest(name: str) -> dict:
-    """``name``'s manifest: target, task, metric."""
-    return json.loads((DATA / name / "manifest.json").read_text())
+def manifest(name: str, data: Path = DATA) -> dict:
+    """``name``'s manifest: target, task, metric (``data``: the folder holding the datasets)."""
+    return json.loads((data / name / "manifest.json").read_text())
 
 
-def names(task: str | None = None) -> list[str]:
-    """The bundled datasets (only those of ``task``, e.g. "regression", if given)."""
-    found = sorted(p.name for p in DATA.iterdir() if p.is_dir())
-    return [name for name in found if task is None or manifest(name)["task"] == task]
+def names(task: str | None = None, data: Path = DATA) -> list[str]:
+    """The datasets in ``data``, the bundled ones by default (only those of ``task``, e.g. "regression", if given)."""
+    found = sorted(p.name for p in data.iterdir() if (p / "manifest.json").exists())
+    return [name for name in found if task is None or manifest(name, data)["task"] == task]
 
 
 def load(name: str) -> tuple[pd.DataFrame, np.ndarray, dict]:
@@ -41,10 +41,10 @@ def folds(manifest: dict, rows: Any, y: np.ndarray, repeat: int) -> list[tuple[n
     return list(splitter(5, shuffle=True, random_state=repeat).split(rows, y))
 
 
-def outer_folds(name: str) -> tuple[pd.DataFrame, dict, list[tuple[np.ndarray, np.ndarray]]]:
+def outer_folds(name: str, data: Path = DATA) -> tuple[pd.DataFrame, dict, list[tuple[np.ndarray, np.ndarray]]]:
     """``name``'s train split (target included), its manifest, and the five folds of its repeat-0 5-fold split."""
-    described = manifest(name)
-    table = pd.read_parquet(DATA / name / "train.parquet")
+    described = manifest(name, data)
+    table = pd.read_parquet(data / name / "train.parquet")
     labels = table[described["target"]]
     return table, described, folds(described, labels, labels, 0)
 
