@@ -13,7 +13,7 @@ The test splits are not read.
 ``--data benchmarks/other-data`` runs it on the tables ``other_datasets.py`` writes there, on which
 none of the platform's design choices was measured.
 
-Writes ``benchmarks/results/outer-<budget>s.md`` as it goes.
+Writes ``benchmarks/results/outer-<budget>s.md`` (``<folder>-<budget>s.md`` for another ``--data``) as it goes.
 """
 
 from __future__ import annotations
@@ -64,10 +64,12 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", help="default: every dataset in --data")
     parser.add_argument("--folds", nargs="+", type=int, default=list(range(5)), choices=range(5),
                         help="which held-out fifths to run, 0-4 (default all five)")
-    parser.add_argument("--output", type=Path, help="markdown file (default benchmarks/results/outer-<budget>s.md)")
+    parser.add_argument("--output", type=Path, help="markdown file (default benchmarks/results/outer-<budget>s.md, "
+                        "or <folder>-<budget>s.md for another --data folder)")
     args = parser.parse_args()
     datasets = args.datasets or train_split.names(data=args.data)
-    output = args.output or RESULTS / f"outer-{args.budget}s.md"
+    bundled = args.data.resolve() == train_split.DATA
+    output = args.output or RESULTS / (f"outer-{args.budget}s.md" if bundled else f"{args.data.name}-{args.budget}s.md")
     output.parent.mkdir(parents=True, exist_ok=True)
     header = [
         f"Budget {args.budget} s per run, {os.cpu_count()} cores; each system trained on four fifths of each dataset's "
