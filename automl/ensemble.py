@@ -84,12 +84,13 @@ class Choice:
 
 def select(
     pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, metric: str, classification: bool, client: Any,
-    deadline: float, member_seconds: float, default: Any | None = None,
+    deadline: float, member_seconds: float, default: Any | None = None, default_predictions: np.ndarray | None = None,
 ) -> Choice:
     """The final model among ``pipelines`` (the search's best first), their ensemble and ``default``.
 
     ``cv`` gives the folds (a ``Repeated*`` splitter repeats them). Out-of-fold predictions are computed on ``client``'s workers, the best pipeline's and the
-    default's first; those not ready by ``deadline`` (a ``time.time()`` value) are left out,
+    default's first (the default's are ``default_predictions`` where already known, see
+    :func:`predict_default`); those not ready by ``deadline`` (a ``time.time()`` value) are left out,
     and an ensemble is a contender only if the final fits of its extra members (``member_seconds``
     each) fit in before then. When not even the best pipeline's predictions are ready, or there is
     nothing to compare, the search's best stands and ``skipped`` says why.
@@ -104,7 +105,8 @@ def select(
         return _unchallenged(contenders[0], "one candidate")
     if seconds <= 0:
         return _unchallenged(contenders[0], f"no time left for out-of-fold predictions ({seconds:.1f} s)")
-    ready = _out_of_fold(contenders, X, y, cv, classification, client, seconds)
+    known = {incumbent: default_predictions} if default_predictions is not None and incumbent is not None else {}
+    ready = _out_of_fold(contenders, X, y, cv, classification, client, seconds, known)
     if 0 not in ready:
         return _unchallenged(contenders[0], f"out-of-fold predictions not ready in {seconds:.1f} s")
     repeats = getattr(cv, "n_repeats", 1)
@@ -151,10 +153,21 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classification: bool, client: Any, seconds: float) -> dict[int, np.ndarray]:
+def predict_default(default: Any, X: Any, y: np.ndarray, cv: Any, classification: bool, client: Any, seconds: float) -> np.ndarray | None:
+    """The default's out-of-fold predictions for :func:`select`, computed before the search; ``None`` if not ready within ``seconds``.
+
+    The default is known before the search starts: with its predictions made then, the final
+    choice always has its incumbent, however little time the search leaves it.
+    """
+    return _out_of_fold([default], X, y, cv, classification, client, seconds).get(0)
+
+
+def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classification: bool, client: Any, seconds: float,
+                 known: dict[int, np.ndarray] | None = None) -> dict[int, np.ndarray]:
     """Each pipeline's out-of-fold predictions (probabilities for classifiers) ready within ``seconds``, by index.
 
-    A pipeline's predictions have one row of values per repeat of the folds (``cv.n_repeats``).
+    A pipeline's predictions have one row of values per repeat of the folds (``cv.n_repeats``);
+    those ``known`` already are not computed again.
 
     One task per pipeline and fold, in order: folds spread over the workers, and what is still
     running at the deadline is one fold's fit, not a whole cross-validation.
@@ -164,14 +177,14 @@ def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classific
     data = client.scatter([X, y], hash=False, broadcast=True)
     folds = list(cv.split(X, y))
     per_repeat = len(folds) // getattr(cv, "n_repeats", 1)
-    futures = [[client.submit(_predict_fold, p, data[0], data[1], train, test, method, pure=False) for train, test in folds]
-               for p in pipelines]
+    futures = {i: [client.submit(_predict_fold, p, data[0], data[1], train, test, method, pure=False) for train, test in folds]
+               for i, p in enumerate(pipelines) if i not in (known or {})}
     try:
-        wait([f for per_fold in futures for f in per_fold], timeout=seconds)
+        wait([f for per_fold in futures.values() for f in per_fold], timeout=seconds)
     except TimeoutError:
         pass  # use what is ready
-    ready = {}
-    for i, per_fold in enumerate(futures):
+    ready = dict(known or {})
+    for i, per_fold in futures.items():
         if all(f.status == "finished" for f in per_fold):
             parts = [f.result() for f in per_fold]
             ready[i] = np.empty((len(folds) // per_repeat, len(y), *parts[0].shape[1:]))

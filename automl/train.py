@@ -112,7 +112,7 @@ def fit(
     # TPOT takes seconds to import; only the process that searches pays for it.
     from tpot import TPOTEstimator
 
-    from automl.evolver import AFTER_SEARCH, GuidedEvolver, complexity_scorer
+    from automl.evolver import AFTER_SEARCH, FINAL_CHOICE_MAX_SHARE, GuidedEvolver, complexity_scorer
 
     started = time.monotonic()
     y = dataset.target
@@ -130,14 +130,24 @@ def fit(
     search_space, seeds = plan.build(
         Encoding(encoded_columns(preprocessor), category_codes(preprocessor), category_levels(preprocessor))
     )
+    workers = len(client.cluster.workers)
+    repeats = ensemble.repeats_for(len(y_train))
+    # The first seed of the built-in presets is the boosting family's default configuration. The
+    # final choice scores on other folds than the search's: the best pipeline was chosen on those,
+    # so they favour it. The default's predictions on them are made now, while the workers are free.
+    default = seeds[0].export_pipeline() if seeds else None
+    splitter = RepeatedStratifiedKFold if task.is_classification else RepeatedKFold
+    other_folds = splitter(n_splits=budget.cv_folds, n_repeats=repeats, random_state=budget.random_state + 1)
+    predicting = time.monotonic()
+    default_predictions = None if default is None else ensemble.predict_default(
+        default, matrix, y_train, other_folds, task.is_classification, client, FINAL_CHOICE_MAX_SHARE * budget.seconds_left())
+    predicted_for = time.monotonic() - predicting
     left = budget.seconds_left()
     _warn_if_too_short(left)
     # Until evaluation times are known, keep a share of the time for the final fits; no single
     # evaluation may take more than a quarter of the search.
     search_seconds = max(MIN_SEARCH, (1 - FIRST_RESERVE) * left)
     per_run_limit = min(budget.per_run_limit, max(MIN_SEARCH, search_seconds / 4))
-    workers = len(client.cluster.workers)
-    repeats = ensemble.repeats_for(len(y_train))
 
     with warnings.catch_warnings():
         # Both limits are deliberate: whichever comes first ends the search.
@@ -163,7 +173,7 @@ def fit(
         )
     estimator._evolver = functools.partial(
         GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=budget.deadline, cv_folds=budget.cv_folds,
-        final_repeats=repeats,
+        final_repeats=repeats, default_known=default_predictions is not None,
     )
     workers_before = _workers(client)
     try:
@@ -193,15 +203,10 @@ def fit(
     tables = tidying.submit(_tidy, estimator.evaluated_individuals, objective)
     tidying.shutdown(wait=False)
     candidates = _best_distinct(estimator.evaluated_individuals, objective, ensemble.CANDIDATES)
-    # The first seed of the built-in presets is the boosting family's default configuration. The
-    # final choice scores on other folds than the search's: the best pipeline was chosen on those,
-    # so they favour it. Time is kept to fit the chosen pipeline (on the training rows, and on all).
-    default = seeds[0].export_pipeline() if seeds else None
-    splitter = RepeatedStratifiedKFold if task.is_classification else RepeatedKFold
-    other_folds = splitter(n_splits=budget.cv_folds, n_repeats=repeats, random_state=budget.random_state + 1)
+    # Time is kept to fit the chosen pipeline (on the training rows, and on all).
     choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
                              client, budget.deadline - final_fits_seconds(fit_seconds), FINAL_FIT_ROUNDS * fit_seconds,
-                             default=default)
+                             default=default, default_predictions=default_predictions)
     changed = choice.kind != "best"
     # Learn from every row on the workers (several fits averaged, see automl.bagging) while the
     # training-rows model is fitted and scored on the holdout here (no wait for a free worker);
@@ -244,7 +249,7 @@ def fit(
         final_fits=final_fits,
         selection=choice.describe(),
         search={"generations": evolver.generation, "stopped_by": evolver.stopped_by},
-        timings={"search": searched_for, "total_fit": time.monotonic() - started},
+        timings={"default_predictions": predicted_for, "search": searched_for, "total_fit": time.monotonic() - started},
     )
     log.info(
         "Search on %s done: %d pipelines evaluated in %d generations (stopped by %s), best CV %s %.4f, holdout %.4f, in %.1f s.",

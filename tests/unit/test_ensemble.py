@@ -135,3 +135,17 @@ def test_a_default_not_ready_in_time_is_said_and_the_best_stands(client):
                              default=_Slow())
     assert chosen.kind == "best" and chosen.default_late and "default" not in chosen.scores
     assert chosen.describe()["default"] == "predictions not ready in time"
+
+
+def test_the_default_predicted_before_the_search_is_not_predicted_again(client):
+    X, signal = _data()
+    cv = KFold(5, shuffle=True, random_state=0)
+    assert ensemble.predict_default(_Slow(), X, signal, cv, False, client, 0.5) is None  # not ready: nothing half-made
+    known = ensemble.predict_default(LinearRegression(), X, signal, cv, False, client, 60)
+    assert known.shape == (1, len(signal))
+    # Its known predictions stand in for the default: a slow default is not fitted again, and is compared.
+    chosen = ensemble.select([Ridge(alpha=0.5)], X, signal, cv, "r2", False, client, time.time() + 1.5, 0.01,
+                             default=_Slow(), default_predictions=known)
+    assert not chosen.default_late and chosen.kind == "default"
+    fresh = ensemble.select([Ridge(alpha=0.5)], X, signal, cv, "r2", False, client, *LATER, default=LinearRegression())
+    assert chosen.scores == pytest.approx(fresh.scores)
