@@ -173,7 +173,7 @@ def fit(
         )
     estimator._evolver = functools.partial(
         GuidedEvolver, seeds=seeds, on_generation=on_generation, deadline=budget.deadline, cv_folds=budget.cv_folds,
-        final_repeats=repeats, default_known=default_predictions is not None,
+        final_repeats=repeats,
     )
     workers_before = _workers(client)
     try:

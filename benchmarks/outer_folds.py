@@ -54,6 +54,15 @@ def lead(ours: list[float], theirs: list[float]) -> str:
     return f"{differences.mean():+.4f} ± {error:.4f} (ahead on {int((differences > 0).sum())}/{len(differences)})"
 
 
+def _choice(detail: dict) -> str:
+    """``summary.json``'s final choice in a few words: what was kept, and among which contenders' fold scores."""
+    if "skipped" in detail:
+        return f"{detail['chosen']} (nothing compared: {detail['skipped']})"
+    scores = ", ".join(f"{name} {value:.4f}" for name, value in detail["cv_scores"].items())
+    late = "; default not ready" if "default" in detail else ""
+    return f"{detail['chosen']} ({scores}{late})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=int, default=60, help="wall-clock budget per run, seconds")
@@ -92,6 +101,9 @@ def main() -> None:
                     scores[system].append(run["test_score"])
                     walls[system].append(run["wall"])
                     call = f", train call {run['call_wall']:.0f} s" if "call_wall" in run else ""
+                    if "final_choice_detail" in run:  # the platform: what its final choice compared and kept
+                        ahead = run["timings"].get("default_predictions", 0.0)
+                        call += f", default predicted in {ahead:.1f} s before the search, final choice {_choice(run['final_choice_detail'])}"
                     details.append(f"- {name} fold {fold}, {system}: {run['test_score']:.4f} in {run['wall']:.0f} s{call}; "
                                    f"{' '.join(str(run.get('best_pipeline', '')).split())[:200]}")
                     print(details[-1], flush=True)

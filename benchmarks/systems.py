@@ -58,7 +58,8 @@ def run_automl(train, test, manifest, budget, request):
     model = mlflow.sklearn.load_model(result.model_uri)
     X, y = _split(test, manifest["target"])
     scored = _score(manifest["metric"], y, lambda: model.predict(X), lambda: model.predict_proba(X), getattr(model, "classes_", None))
-    return {**json.loads(result.model_dump_json()), **scored, "call_wall": call}
+    chosen = json.loads(Path(result.artifacts["summary.json"]).read_text())["final_choice"]
+    return {**json.loads(result.model_dump_json()), **scored, "call_wall": call, "final_choice_detail": chosen}
 
 
 def run_tpot(train, test, manifest, budget, request):

@@ -22,8 +22,6 @@ def test_the_final_choice_is_timed_by_its_contenders_not_by_a_typical_evaluation
     assert _running_duration(scored) == pytest.approx(5.0)  # between the 4 s and 6 s evaluations
     # The best four (8 + 6 + 6 + 4) and the default (4), on two workers.
     assert _contenders_seconds(scored, 2) == pytest.approx(14.0)
-    # The default's predictions made before the search: only the best four remain.
-    assert _contenders_seconds(scored, 2, default=False) == pytest.approx(12.0)
 
 
 def test_nothing_scored_yet_reserves_nothing():
