@@ -1,8 +1,8 @@
 """The final choice: the default configuration, the search's best pipeline, or an ensemble.
 
-After the search, the best few distinct pipelines and the default configuration (the
-*incumbent*) predict each cross-validation fold they did not see, on the Dask workers and
-with other folds than the search's (the best pipeline was chosen on those: they favour it);
+The default configuration (the *incumbent*, before the search) and, after the search, the
+best few distinct pipelines predict each cross-validation fold they did not see, on the Dask
+workers and with other folds than the search's (the best pipeline was chosen on those: they favour it);
 small tables repeat those folds with other shuffles, since on a few hundred rows one row
 moves a fold's score by a point or more.
 From those predictions, members are added one at a time, with repetition, while the average
@@ -173,17 +173,18 @@ def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classific
     running at the deadline is one fold's fit, not a whole cross-validation.
     """
     method = "predict_proba" if classification else "predict"
+    known = known or {}
     # On every worker: scattered to one, all the tasks would queue there for the data.
     data = client.scatter([X, y], hash=False, broadcast=True)
     folds = list(cv.split(X, y))
     per_repeat = len(folds) // getattr(cv, "n_repeats", 1)
     futures = {i: [client.submit(_predict_fold, p, data[0], data[1], train, test, method, pure=False) for train, test in folds]
-               for i, p in enumerate(pipelines) if i not in (known or {})}
+               for i, p in enumerate(pipelines) if i not in known}
     try:
         wait([f for per_fold in futures.values() for f in per_fold], timeout=seconds)
     except TimeoutError:
         pass  # use what is ready
-    ready = dict(known or {})
+    ready = dict(known)
     for i, per_fold in futures.items():
         if all(f.status == "finished" for f in per_fold):
             parts = [f.result() for f in per_fold]
