@@ -103,10 +103,17 @@ def run_flaml(train, test, manifest, budget, request):
     X, Xt = _as_categories(X, Xt)
     automl = AutoML()
     task = "regression" if manifest["task"] == "regression" else "classification"
-    metric = {"roc_auc": "roc_auc", "r2": "r2", "balanced_accuracy": "accuracy"}[manifest["metric"]]
+    metric = {"roc_auc": "roc_auc", "r2": "r2", "balanced_accuracy": _balanced_error}[manifest["metric"]]
     automl.fit(X, y, task=task, metric=metric, time_budget=budget, n_jobs=2, verbose=0, seed=request.get("random_state", 0))
     scored = _score(manifest["metric"], yt, lambda: automl.predict(Xt), lambda: automl.predict_proba(Xt), getattr(automl, "classes_", None))
     return {**scored, "best_pipeline": f"{automl.best_estimator} {automl.best_config}"[:300]}
+
+
+def _balanced_error(X_val, y_val, estimator, *args, **kwargs):
+    """Balanced accuracy in FLAML's custom-metric form (it has none built in): the error to minimize, nothing more to log."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    return 1 - balanced_accuracy_score(y_val, estimator.predict(X_val)), {}
 
 
 def run_autogluon(train, test, manifest, budget, request):
