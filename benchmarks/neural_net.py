@@ -16,34 +16,32 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor, VotingClassifier, VotingRegressor
 from sklearn.metrics import get_scorer
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from automl.preprocessing import build_preprocessor, category_codes  # noqa: E402
+from automl.tabular_space import linear_classifier, linear_regressor  # noqa: E402
 import train_split  # noqa: E402
 
 
 def network(n_rows: int, categorical: list[int], classification: bool) -> Pipeline:
-    """One-hot categories, standardize everything, a perceptron of two hidden layers of 128 units."""
+    """The linear family's pipeline (one-hot categories, everything standardized) with a perceptron of two hidden layers of 128 units."""
     settings = {"hidden_layer_sizes": (128, 128), "batch_size": min(512, max(32, n_rows // 100)),
                 "early_stopping": True, "random_state": 0}
-    model = MLPClassifier(**settings) if classification else TransformedTargetRegressor(
-        MLPRegressor(**settings), transformer=StandardScaler())
-    encode = ColumnTransformer([("one_hot", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)],
-                               remainder=StandardScaler())
-    return Pipeline([("encode", encode), ("model", model)])
+    if classification:
+        return linear_classifier(categorical).set_params(model=MLPClassifier(**settings))
+    return linear_regressor(categorical).set_params(model=TransformedTargetRegressor(MLPRegressor(**settings), transformer=StandardScaler()))
 
 
 def variants(n_rows: int, categorical: list[int], classification: bool) -> dict[str, object]:
@@ -67,15 +65,9 @@ def main() -> None:
         matrix = preprocessor.transform(X)
         rows = len(y) * 4 // 5  # what each fold trains on
         models = variants(rows, category_codes(preprocessor), described["task"] != "regression")
-        scores = {variant: [] for variant in models}
-        seconds = {variant: [] for variant in models}
-        for repeat in range(args.repeats):
-            for train, test in train_split.folds(described, matrix, y, repeat):
-                for variant, model in models.items():
-                    start = time.perf_counter()
-                    scores[variant].append(scorer(clone(model).fit(matrix[train], y[train]), matrix[test], y[test]))
-                    seconds[variant].append(time.perf_counter() - start)
-        train_split.print_differences(f"{name:11s}", {v: np.array(s) for v, s in scores.items()}, "boosting")
+        seconds: dict[str, list[float]] = {}
+        scores = train_split.paired_scores(models, matrix, y, described, args.repeats, scorer, seconds)
+        train_split.print_differences(f"{name:11s}", scores, "boosting")
         print(f"{name:11s} seconds per fold: " + ", ".join(f"{v} {np.mean(s):.1f}" for v, s in seconds.items()), flush=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -50,13 +51,19 @@ def outer_folds(name: str, data: Path = DATA) -> tuple[pd.DataFrame, dict, list[
 
 
 def paired_scores(variants: dict[str, Any], matrix: np.ndarray, y: np.ndarray, manifest: dict, repeats: int,
-                  scorer: Callable) -> dict[str, np.ndarray]:
-    """Each variant's score on every fold of ``repeats`` 5-fold splits, the same folds for all."""
+                  scorer: Callable, seconds: dict[str, list[float]] | None = None) -> dict[str, np.ndarray]:
+    """Each variant's score on every fold of ``repeats`` 5-fold splits, the same folds for all.
+
+    Given ``seconds``, each variant's seconds to fit and score each fold are appended to it.
+    """
     scores: dict[str, list[float]] = {variant: [] for variant in variants}
     for repeat in range(repeats):
         for train, test in folds(manifest, matrix, y, repeat):
             for variant, model in variants.items():
+                start = time.perf_counter()
                 scores[variant].append(scorer(clone(model).fit(matrix[train], y[train]), matrix[test], y[test]))
+                if seconds is not None:
+                    seconds.setdefault(variant, []).append(time.perf_counter() - start)
     return {variant: np.array(found) for variant, found in scores.items()}
 
 
