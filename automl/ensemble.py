@@ -157,8 +157,11 @@ def predict_default(default: Any, X: Any, y: np.ndarray, cv: Any, classification
     """The default's out-of-fold predictions for :func:`select`, computed before the search; ``None`` if not ready within ``seconds``.
 
     The default is known before the search starts: with its predictions made then, the final
-    choice always has its incumbent, however little time the search leaves it.
+    choice always has its incumbent, however little time the search leaves it. With no time
+    left (a slow start used the budget up), nothing is tried.
     """
+    if seconds <= 0:
+        return None
     return _out_of_fold([default], X, y, cv, classification, client, seconds).get(0)
 
 

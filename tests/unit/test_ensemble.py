@@ -141,6 +141,7 @@ def test_the_default_predicted_before_the_search_is_not_predicted_again(client):
     X, signal = _data()
     cv = KFold(5, shuffle=True, random_state=0)
     assert ensemble.predict_default(_Slow(), X, signal, cv, False, client, 0.5) is None  # not ready: nothing half-made
+    assert ensemble.predict_default(LinearRegression(), X, signal, cv, False, client, -0.03) is None  # no time: not tried
     known = ensemble.predict_default(LinearRegression(), X, signal, cv, False, client, 60)
     assert known.shape == (1, len(signal))
     # Its known predictions stand in for the default: a slow default is not fitted again, and is compared.
