@@ -84,6 +84,8 @@ class GuidedEvolver(BaseEvolver):
         self._started = time.time()
         self.finished = time.monotonic()
         self.stopped_by = ""
+        self.past_stop = 0.0
+        self.kept_for_running = 1.0
         self.fit_seconds = 0.0
         self._seed_ids = {seed.unique_id() for seed in seeds}
 
@@ -95,6 +97,9 @@ class GuidedEvolver(BaseEvolver):
             self.stopped_by = "generations"
         elif time.time() >= self.scheduled_timeout_time:
             self.stopped_by = "time"
+            # TPOT ends its search once an evaluation running at the stop finishes (or reaches
+            # the per-pipeline limit): the time kept for that was ``kept_for_running``.
+            self.past_stop = time.time() - self.scheduled_timeout_time
         else:
             self.stopped_by = "early stop"
 
@@ -146,7 +151,7 @@ class GuidedEvolver(BaseEvolver):
     def _move_stop(self) -> float:
         """Set the search's stop to leave room for what follows it, sized by the evaluations so far; returns a slow evaluation's seconds."""
         scored = _scored(self.population.evaluated_individuals, self.objective_names[0])
-        slow = _running_duration(scored)
+        slow = self.kept_for_running = _running_duration(scored)
         final_choice = min(self._final_repeats * _contenders_seconds(scored, self.n_jobs),
                            FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
         # One fold of the best pipeline's evaluation, scaled from (folds - 1) / folds of the rows to all.

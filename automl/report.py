@@ -65,6 +65,7 @@ def metrics(fitted: FitResult, dataset: Dataset, timings: dict[str, float]) -> d
         "holdout_score": fitted.holdout_score,
         "n_evaluated": float(len(fitted.evaluated)),
         "generations": float(fitted.search["generations"]),
+        "search_seconds_past_stop": float(fitted.search["seconds_past_stop"]),
         "ensemble_members": float((fitted.selection or {}).get("members", 1)),
         "final_model_fits": float(fitted.final_fits),
         "n_rows": float(len(dataset.target)),

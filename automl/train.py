@@ -217,6 +217,10 @@ def fit(
     all_rows = bagging.submit(recipe, matrix_all, y_codes, budget.final_fits, task.is_classification,
                               budget.random_state + 2, client)
     evaluated = tables.result()
+    search = {"generations": evolver.generation, "stopped_by": evolver.stopped_by, "seconds_past_stop": round(evolver.past_stop, 1)}
+    if evolver.past_stop > evolver.kept_for_running + AFTER_SEARCH:
+        search["held_by"] = _held_at_stop(evaluated, objective, evolver.scheduled_timeout_time)
+        _warn_stop_missed(evolver.past_stop, evolver.kept_for_running, search["held_by"], per_run_limit)
     valid = evaluated[evaluated["Status"] == "OK"].dropna(subset=[objective])
     leaderboard = _leaderboard(valid, objective)
     if changed:
@@ -248,7 +252,7 @@ def fit(
         final_rows=final_rows,
         final_fits=final_fits,
         selection=choice.describe(),
-        search={"generations": evolver.generation, "stopped_by": evolver.stopped_by},
+        search=search,
         timings={"default_predictions": predicted_for, "search": searched_for, "total_fit": time.monotonic() - started},
     )
     log.info(
@@ -269,6 +273,35 @@ def _warn_if_too_short(seconds_left: float) -> None:
             "end past its budget. Raise time_left by %d s or more.",
             seconds_left, MIN_SEARCH, math.ceil(needed - seconds_left),
         )
+
+
+def _held_at_stop(evaluated: pd.DataFrame, objective: str, stop: float) -> dict[str, Any] | None:
+    """The evaluation TPOT waited for after its stop (a ``time.time()`` value): the first of those running then to end by itself.
+
+    TPOT cancels the others once it ends; cancelled, they have neither a score nor a failure.
+    """
+    running = evaluated[(evaluated["Submitted Timestamp"] < stop) & (evaluated["Completed Timestamp"] >= stop)]
+    ended = running[(running["Status"] != "OK") | running[objective].notna()]
+    if ended.empty:
+        return None
+    row = ended.loc[ended["Completed Timestamp"].idxmin()]
+    return {"pipeline": row["Pipeline"], "seconds": round(float(row["Completed Timestamp"] - row["Submitted Timestamp"]), 1),
+            "status": row["Status"]}
+
+
+def _warn_stop_missed(past_stop: float, kept: float, held_by: dict[str, Any] | None, per_run_limit: float) -> None:
+    """Say so when the search ended later than the time kept for an evaluation running at its stop."""
+    if held_by is None:
+        why = "no evaluation running then ended by itself"
+    else:
+        ended = {"OK": "was scored", "TIMEOUT": "reached the per-pipeline limit"}.get(held_by["status"], "failed")
+        why = f"TPOT waited for {held_by['pipeline']}, which {ended} after {held_by['seconds']:.1f} s"
+    log.warning(
+        "The search ended %.1f s past its stop (%.1f s were kept for an evaluation still running then): %s. The final "
+        "choice and the final fits had that much less time. TPOT waits for one evaluation running at the stop, up to the "
+        "per-pipeline limit (%.0f s here): a lower per_run_limit bounds the wait.",
+        past_stop, kept, why, per_run_limit,
+    )
 
 
 def final_fits_seconds(fit_seconds: float) -> float:

@@ -104,6 +104,9 @@ def main() -> None:
                     if "final_choice_detail" in run:  # the platform: what its final choice compared and kept
                         ahead = run["timings"].get("default_predictions", 0.0)
                         call += f", default predicted in {ahead:.1f} s before the search, final choice {_choice(run['final_choice_detail'])}"
+                        call += f", search stopped by {run['search_detail']['stopped_by']}"
+                        if run["search_detail"].get("seconds_past_stop"):
+                            call += f" {run['search_detail']['seconds_past_stop']:.1f} s past its stop"
                     details.append(f"- {name} fold {fold}, {system}: {run['test_score']:.4f} in {run['wall']:.0f} s{call}; "
                                    f"{' '.join(str(run.get('best_pipeline', '')).split())[:200]}")
                     print(details[-1], flush=True)

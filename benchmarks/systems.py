@@ -58,8 +58,9 @@ def run_automl(train, test, manifest, budget, request):
     model = mlflow.sklearn.load_model(result.model_uri)
     X, y = _split(test, manifest["target"])
     scored = _score(manifest["metric"], y, lambda: model.predict(X), lambda: model.predict_proba(X), getattr(model, "classes_", None))
-    chosen = json.loads(Path(result.artifacts["summary.json"]).read_text())["final_choice"]
-    return {**json.loads(result.model_dump_json()), **scored, "call_wall": call, "final_choice_detail": chosen}
+    summary = json.loads(Path(result.artifacts["summary.json"]).read_text())
+    return {**json.loads(result.model_dump_json()), **scored, "call_wall": call, "final_choice_detail": summary["final_choice"],
+            "search_detail": summary["search"]}
 
 
 def run_tpot(train, test, manifest, budget, request):

@@ -252,7 +252,7 @@ def test_a_search_that_stops_improving_ends_early_and_says_so():
                      Budget(1000, 6, time.time() + 120, 10, 3, 0.2, 0, early_stop=1), client)
     assert fitted.cv_score > 0.99
     # Generation 0 sets the best score; two generations in a row without a rise end the search.
-    assert fitted.search == {"generations": 3, "stopped_by": "early stop"}, fitted.search
+    assert fitted.search == {"generations": 3, "stopped_by": "early stop", "seconds_past_stop": 0.0}, fitted.search
     assert time.monotonic() - started < 60
 
 
