@@ -56,7 +56,8 @@ class Choice:
     holds each contender's mean fold score; ``margin`` and ``standard_error`` are those of
     the challenger's fold-by-fold lead over the incumbent. ``skipped`` says why nothing was
     compared (the search's best then stands, with the score it was ranked by); ``default_late``
-    that the default's predictions were not ready in time, so the search's best was the one to beat.
+    that the default's predictions were not ready in time, so the search's best was the one to beat;
+    ``folds`` how many folds the scores are over (the repeats ready in time, see :func:`select`).
     """
 
     model: Any
@@ -68,12 +69,13 @@ class Choice:
     weights: dict[int, int] = field(default_factory=dict)
     skipped: str | None = None
     default_late: bool = False
+    folds: int = 0
 
     def describe(self) -> dict[str, Any]:
         """The decision as recorded in ``summary.json``."""
         if self.skipped:
             return {"chosen": self.kind, "skipped": self.skipped}
-        found: dict[str, Any] = {"chosen": self.kind, "cv_scores": self.scores,
+        found: dict[str, Any] = {"chosen": self.kind, "cv_scores": self.scores, "folds": self.folds,
                                  "margin": self.margin, "standard_error": self.standard_error}
         if self.default_late:
             found["default"] = "predictions not ready in time"
@@ -90,10 +92,12 @@ def select(
 
     ``cv`` gives the folds (a ``Repeated*`` splitter repeats them). Out-of-fold predictions are computed on ``client``'s workers, the best pipeline's and the
     default's first (the default's are ``default_predictions`` where already known, see
-    :func:`predict_default`); those not ready by ``deadline`` (a ``time.time()`` value) are left out,
-    and an ensemble is a contender only if the final fits of its extra members (``member_seconds``
-    each) fit in before then. When not even the best pipeline's predictions are ready, or there is
-    nothing to compare, the search's best stands and ``skipped`` says why.
+    :func:`predict_default`), one repeat of the folds at a time. Where the deadline (a
+    ``time.time()`` value) leaves fewer repeats than ``cv`` has, they are compared on the repeats
+    ready for the best pipeline; those with fewer are left out. An ensemble is a contender only if
+    the final fits of its extra members (``member_seconds`` each) fit in before then. When not
+    even the best pipeline's first repeat is ready, or there is nothing to compare, the search's
+    best stands and ``skipped`` says why.
     """
     contenders = list(pipelines)
     incumbent = next((i for i, p in enumerate(contenders) if _same(p, default)), None)
@@ -109,9 +113,13 @@ def select(
     ready = _out_of_fold(contenders, X, y, cv, classification, client, seconds, known)
     if 0 not in ready:
         return _unchallenged(contenders[0], f"out-of-fold predictions not ready in {seconds:.1f} s")
-    repeats = getattr(cv, "n_repeats", 1)
+    # Compared on the repeats of the folds ready for the best pipeline (and the default, if ready):
+    # a contender with fewer is left out.
+    repeats = min(len(ready[i]) for i in (0, incumbent) if i in ready)
+    ready = {i: values[:repeats] for i, values in ready.items() if len(values) >= repeats}
     folds = [test for _, test in cv.split(X, y)]
-    per_repeat = len(folds) // repeats
+    per_repeat = len(folds) // getattr(cv, "n_repeats", 1)
+    folds = folds[:repeats * per_repeat]
     fold_scores = _fold_scorer(metric, y, folds, per_repeat, classification)
     options = {"best": (fold_scores(ready[0]), contenders[0])}
     counts = _greedy(ready, lambda values: float(fold_scores(values).mean()))
@@ -133,9 +141,10 @@ def select(
     scores = {name: float(values.mean()) for name, (values, _) in options.items()}
     lead_text = f"; {challenger} leads {held} by {margin:.4f} ± {error:.4f}" if challenger != held else ""
     shown = ", ".join(f"{name} {value:.4f}" for name, value in scores.items())
-    log.info("Final choice: %s (mean fold scores: %s%s).", kind, shown, lead_text)
+    log.info("Final choice: %s (mean scores on %d folds: %s%s).", kind, len(folds), shown, lead_text)
     return Choice(model=options[kind][1], kind=kind, score=scores[kind], scores=scores, margin=margin,
-                  standard_error=error, weights=dict(counts) if kind == "ensemble" else {}, default_late=late)
+                  standard_error=error, weights=dict(counts) if kind == "ensemble" else {}, default_late=late,
+                  folds=len(folds))
 
 
 def _unchallenged(best: Any, reason: str) -> Choice:
@@ -154,7 +163,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def predict_default(default: Any, X: Any, y: np.ndarray, cv: Any, classification: bool, client: Any, seconds: float) -> np.ndarray | None:
-    """The default's out-of-fold predictions for :func:`select`, computed before the search; ``None`` if not ready within ``seconds``.
+    """The default's out-of-fold predictions for :func:`select`, computed before the search; ``None`` if no repeat is ready within ``seconds``.
 
     The default is known before the search starts: with its predictions made then, the final
     choice always has its incumbent, however little time the search leaves it. With no time
@@ -169,11 +178,13 @@ def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classific
                  known: dict[int, np.ndarray] | None = None) -> dict[int, np.ndarray]:
     """Each pipeline's out-of-fold predictions (probabilities for classifiers) ready within ``seconds``, by index.
 
-    A pipeline's predictions have one row of values per repeat of the folds (``cv.n_repeats``);
-    those ``known`` already are not computed again.
+    A pipeline's predictions have one row of values per repeat of the folds (``cv.n_repeats``)
+    ready, the first repeats first; a pipeline with none complete is left out. Those ``known``
+    already are not computed again.
 
-    One task per pipeline and fold, in order: folds spread over the workers, and what is still
-    running at the deadline is one fold's fit, not a whole cross-validation.
+    One task per pipeline and fold, a repeat at a time and the pipelines in order within it:
+    folds spread over the workers, what is still running at the deadline is one fold's fit, not
+    a whole cross-validation, and a short deadline leaves every pipeline the same first repeats.
     """
     method = "predict_proba" if classification else "predict"
     known = known or {}
@@ -181,17 +192,25 @@ def _out_of_fold(pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, classific
     data = client.scatter([X, y], hash=False, broadcast=True)
     folds = list(cv.split(X, y))
     per_repeat = len(folds) // getattr(cv, "n_repeats", 1)
-    futures = {i: [client.submit(_predict_fold, p, data[0], data[1], train, test, method, pure=False) for train, test in folds]
-               for i, p in enumerate(pipelines) if i not in known}
+    todo = [i for i in range(len(pipelines)) if i not in known]
+    futures: dict[int, list[Any]] = {i: [] for i in todo}
+    order = 0  # Dask runs separate submissions in no set order: priorities set it
+    for start in range(0, len(folds), per_repeat):
+        for i in todo:
+            for train, test in folds[start:start + per_repeat]:
+                order -= 1
+                futures[i].append(client.submit(_predict_fold, pipelines[i], data[0], data[1], train, test, method,
+                                                pure=False, priority=order))
     try:
         wait([f for per_fold in futures.values() for f in per_fold], timeout=seconds)
     except TimeoutError:
         pass  # use what is ready
     ready = dict(known)
     for i, per_fold in futures.items():
-        if all(f.status == "finished" for f in per_fold):
-            parts = [f.result() for f in per_fold]
-            ready[i] = np.empty((len(folds) // per_repeat, len(y), *parts[0].shape[1:]))
+        done = next((j for j, f in enumerate(per_fold) if f.status != "finished"), len(per_fold)) // per_repeat
+        if done:
+            parts = [f.result() for f in per_fold[:done * per_repeat]]
+            ready[i] = np.empty((done, len(y), *parts[0].shape[1:]))
             for j, ((_, test), part) in enumerate(zip(folds, parts)):
                 ready[i][j // per_repeat, test] = part
         for future in per_fold:

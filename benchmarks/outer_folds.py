@@ -60,7 +60,8 @@ def _choice(detail: dict) -> str:
         return f"{detail['chosen']} (nothing compared: {detail['skipped']})"
     scores = ", ".join(f"{name} {value:.4f}" for name, value in detail["cv_scores"].items())
     late = "; default not ready" if "default" in detail else ""
-    return f"{detail['chosen']} ({scores}{late})"
+    folds = f" on {detail['folds']} folds" if "folds" in detail else ""
+    return f"{detail['chosen']} ({scores}{folds}{late})"
 
 
 def main() -> None:

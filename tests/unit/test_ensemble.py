@@ -123,9 +123,15 @@ def test_repeated_folds_give_a_comparison_fold_by_fold_over_every_repeat(client)
 class _Slow(LinearRegression):
     """A default whose every fit takes a second."""
 
+    seconds = 1.0
+
     def fit(self, X, y):
-        time.sleep(1.0)
+        time.sleep(self.seconds)
         return super().fit(X, y)
+
+
+class _Slower(_Slow):
+    seconds = 2.0
 
 
 def test_a_default_not_ready_in_time_is_said_and_the_best_stands(client):
@@ -150,3 +156,23 @@ def test_the_default_predicted_before_the_search_is_not_predicted_again(client):
     assert not chosen.default_late and chosen.kind == "default"
     fresh = ensemble.select([Ridge(alpha=0.5)], X, signal, cv, "r2", False, client, *LATER, default=LinearRegression())
     assert chosen.scores == pytest.approx(fresh.scores)
+
+
+def test_a_short_deadline_compares_on_the_repeats_ready_for_the_best(client):
+    X, signal = _data(120)
+    cv = RepeatedKFold(n_splits=5, n_repeats=3, random_state=0)
+    stump = DecisionTreeRegressor(max_depth=1, random_state=0)
+    time.sleep(1.1)  # a slow fit cancelled while running still runs to its end
+    # A repeat at a time: the fast pipeline's second repeat is ready after 4 s (behind the slow
+    # one's first four 2 s fits on two threads), the slow one's first after 6 s, the fast one's
+    # third not before 10 s.
+    ready = ensemble._out_of_fold([LinearRegression(), _Slower()], X, signal, cv, False, client, 8)
+    assert (len(ready[0]), len(ready[1])) == (2, 1)
+    known = ensemble.predict_default(stump, X, signal, cv, False, client, 60)
+    assert known.shape == (3, len(signal))
+    time.sleep(2.1)
+    chosen = ensemble.select([LinearRegression(), _Slower()], X, signal, cv, "r2", False, client, time.time() + 8, 0.01,
+                             default=stump, default_predictions=known)
+    assert chosen.folds == 10 and "default" in chosen.scores  # the best's two repeats; the slow one's one left out
+    assert chosen.describe()["folds"] == 10
+    assert ensemble.select([LinearRegression()], X, signal, cv, "r2", False, client, *LATER, default=stump).folds == 15
