@@ -102,7 +102,7 @@ def main() -> None:
                     scores[system].append(run["test_score"])
                     walls[system].append(run["wall"])
                     call = f", train call {run['call_wall']:.0f} s" if "call_wall" in run else ""
-                    if "final_choice_detail" in run:  # the platform: what its final choice compared and kept
+                    if "final_choice_detail" in run:  # the platform: what its final choice compared and kept, and when its search stopped
                         ahead = run["timings"].get("default_predictions", 0.0)
                         call += f", default predicted in {ahead:.1f} s before the search, final choice {_choice(run['final_choice_detail'])}"
                         call += f", search stopped by {run['search_detail']['stopped_by']}"
