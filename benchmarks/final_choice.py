@@ -11,7 +11,7 @@ more than k standard errors" is then read off every run at once, for several k. 
 line per run, then each rule's mean held-out score per dataset and its mean paired difference
 from the platform's rule (k = 1), with its standard error:
 
-    .venv/bin/python benchmarks/final_choice.py [--datasets ames penguins] [--budget 180] [--outer 5]
+    .venv/bin/python benchmarks/final_choice.py [--datasets ames penguins] [--budget 180] [--outer 5] [--data benchmarks/other-data]
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from automl.search_space import build_search_space, shape_of  # noqa: E402
 from automl.task_type import infer_task  # noqa: E402
 import train_split  # noqa: E402
 
-RULES = (0.0, 1.0, 2.0, 3.0, float("inf"))  # k standard errors; inf: the default always stays
+RULES = (0.0, 0.5, 1.0, 2.0, 3.0, float("inf"))  # k standard errors; inf: the default always stays
 
 
 class Recorder:
@@ -115,7 +115,9 @@ def report(name: str, runs: list[dict[str, object]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", nargs="+", default=train_split.names())
+    parser.add_argument("--data", type=Path, default=train_split.DATA,
+                        help="folder of datasets (<name>/train.parquet + manifest.json); default: the bundled ones")
+    parser.add_argument("--datasets", nargs="+", help="default: every dataset in --data")
     parser.add_argument("--budget", type=int, default=180, help="seconds per search (default 180)")
     parser.add_argument("--outer", type=int, default=5, help="outer folds per dataset (default 5)")
     args = parser.parse_args()
@@ -123,13 +125,13 @@ def main() -> None:
     recorder = Recorder()
     settings = Settings()
     with start_local_cluster(default_workers(), settings.tpot.memory_limit_mb) as cluster, Client(cluster) as client:
-        for name in args.datasets:
-            table, described, folds = train_split.outer_folds(name)
+        for name in args.datasets or train_split.names(data=args.data):
+            table, described, folds = train_split.outer_folds(name, args.data)
             runs = []
             for seed, (rows, held_out) in enumerate(folds[: args.outer]):
                 run = one_run(name, table, described, rows, held_out, args.budget, seed, client, recorder)
                 choice = run["choice"]
-                lead = "skipped" if choice.skipped else f"{choice.kind} (lead {choice.margin:+.4f} ± {choice.standard_error:.4f})"
+                lead = f"nothing ({choice.skipped})" if choice.skipped else f"{choice.kind} (lead {choice.margin:+.4f} ± {choice.standard_error:.4f})"
                 shown = " ".join(f"{kind} {value:.4f}" for kind, value in run["scores"].items())
                 compared = " ".join(f"{kind} {value:.4f}" for kind, value in choice.scores.items())
                 print(f"{name} fold {seed}: {run['evaluated']} evaluated in {run['wall']:.0f} s; chose {lead}; "
