@@ -114,14 +114,14 @@ def main() -> None:
             cells = [f"{statistics.mean(found):.4f} ± {statistics.stdev(found) if len(found) > 1 else 0:.4f} | {max(walls[s]):.0f}"
                      for s, found in scores.items()]
             rows.append(f"| {name} ({metric}) | " + " | ".join(cells) + " |")
-            if "automl" in scores:
+            if "automl" in scores and len(scores) > 1:  # the platform run alone has no lead to show
                 peers = [s for s in scores if s in PEERS]
                 best = max(peers, key=lambda s: statistics.mean(scores[s])) if peers else None
                 cell = lambda rival: f"{lead(scores['automl'], scores[rival])} vs {rival}" if rival else ""  # noqa: E731
                 leads.append(f"| {name} ({metric}) | {cell(best)} | {cell('hgb' if 'hgb' in scores else None)} |")
-            table = [*header, *rows, "", "automl's lead, mean paired difference over folds ± standard error:", "",
-                     "| dataset (metric) | over the best peer | over the default HGB |", "|---|---|---|", *leads,
-                     "", "Runs:", *details]
+            lead_table = ["", "automl's lead, mean paired difference over folds ± standard error:", "",
+                          "| dataset (metric) | over the best peer | over the default HGB |", "|---|---|---|", *leads]
+            table = [*header, *rows, *(lead_table if leads else []), "", "Runs:", *details]
             output.write_text("\n".join(table) + "\n")
             print(rows[-1], *leads[-1:], sep="\n", flush=True)
     print(f"\nwritten to {output}")
