@@ -73,7 +73,7 @@ def test_train_from_the_ui_form(prefect_stack, browser, dataset_path):
 
     _field(page, "Dataset").locator("textarea").fill(str(dataset_path("penguins")))
     _field(page, "Target column").locator("textarea").fill("species")
-    for title, value in [("Time budget", "15"), ("Generations", "2"), ("Population size", "6"), ("CV folds", "3")]:
+    for title, value in [("Time budget", "30"), ("Generations", "2"), ("Population size", "6"), ("CV folds", "3")]:
         field = _field(page, title)
         field.get_by_role("button", name="int", exact=True).click()
         field.locator("input").first.fill(value)
@@ -98,7 +98,7 @@ def test_train_from_the_ui_form(prefect_stack, browser, dataset_path):
     flow_run = _wait_for_run(api, deployment["id"], submitted)
     assert flow_run["state"]["type"] == "COMPLETED", flow_run["state"]
     request = flow_run["parameters"]["request"]
-    assert (request["target_column"], request["time_left"], request["search_space"]) == ("species", 15, "fast")
+    assert (request["target_column"], request["time_left"], request["search_space"]) == ("species", 30, "fast")
     assert flow_run["name"] == "penguins-from-ui on train.parquet"
     artifacts = _post(f"{api}/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run["id"]]}}})
     assert {"leaderboard", "training-summary"} <= {a["key"] for a in artifacts}
