@@ -55,7 +55,8 @@ class Choice:
     ``kind`` is "default", "best" (the search's best pipeline) or "ensemble"; ``scores``
     holds each contender's mean fold score; ``margin`` and ``standard_error`` are those of
     the challenger's fold-by-fold lead over the incumbent. ``skipped`` says why nothing was
-    compared (the search's best then stands, with the score it was ranked by); ``default_late``
+    compared (the search's best then stands, with the score it was ranked by; or the default
+    does, scored alone, when the search scored nothing); ``default_late``
     that the default's predictions were not ready in time, so the search's best was the one to beat;
     ``folds`` how many folds the scores are over (the repeats ready in time, see :func:`select`).
     """
@@ -74,7 +75,7 @@ class Choice:
     def describe(self) -> dict[str, Any]:
         """The decision as recorded in ``summary.json``."""
         if self.skipped:
-            return {"chosen": self.kind, "skipped": self.skipped}
+            return {"chosen": self.kind, "skipped": self.skipped} | ({"cv_scores": self.scores, "folds": self.folds} if self.scores else {})
         found: dict[str, Any] = {"chosen": self.kind, "cv_scores": self.scores, "folds": self.folds,
                                  "margin": self.margin, "standard_error": self.standard_error}
         if self.default_late:
@@ -145,6 +146,25 @@ def select(
     return Choice(model=options[kind][1], kind=kind, score=scores[kind], scores=scores, margin=margin,
                   standard_error=error, weights=dict(counts) if kind == "ensemble" else {}, default_late=late,
                   folds=len(folds))
+
+
+def default_alone(default: Any, X: Any, y: np.ndarray, cv: Any, metric: str, classification: bool, client: Any, seconds: float,
+                  predictions: np.ndarray | None = None) -> Choice | None:
+    """The default configuration as the final model of a search that scored no pipeline; ``None`` if it cannot be scored either.
+
+    It is scored on ``cv``'s folds from ``predictions`` (see :func:`predict_default`), made now
+    within ``seconds`` where they were not ready before the search.
+    """
+    if predictions is None:
+        predictions = predict_default(default, X, y, cv, classification, client, seconds)
+    if predictions is None:
+        return None
+    folds = [test for _, test in cv.split(X, y)]
+    per_repeat = len(folds) // getattr(cv, "n_repeats", 1)
+    folds = folds[:len(predictions) * per_repeat]
+    score = float(_fold_scorer(metric, y, folds, per_repeat, classification)(predictions).mean())
+    return Choice(model=default, kind="default", score=score, scores={"default": score},
+                  skipped="the search scored no pipeline", folds=len(folds))
 
 
 def _unchallenged(best: Any, reason: str) -> Choice:

@@ -19,7 +19,7 @@ from tpot.objectives.complexity import calculate_model_complexity, complexity_ob
 
 from automl import ensemble
 from automl.model import BoundedRidge
-from automl.train import FAILED, Progress, final_fits_seconds
+from automl.train import Progress, failures, final_fits_seconds
 
 # Seconds of TPOT's own work once its search has stopped (tidying its table, building its best
 # pipeline), besides fitting that pipeline: measured 0.5–1 s on 2 cores.
@@ -90,18 +90,22 @@ class GuidedEvolver(BaseEvolver):
         self._seed_ids = {seed.unique_id() for seed in seeds}
 
     def optimize(self, *args, **kwargs):
-        super().optimize(*args, **kwargs)
-        self.finished = time.monotonic()
-        # What ended the search: the generations, the time, or else the early stop.
-        if self.generation >= self.generations:
-            self.stopped_by = "generations"
-        elif time.time() >= self.scheduled_timeout_time:
-            self.stopped_by = "time"
-            # TPOT ends its search once an evaluation running at the stop finishes (or reaches
-            # the per-pipeline limit): the time kept for that was ``kept_for_running``.
-            self.past_stop = time.time() - self.scheduled_timeout_time
-        else:
-            self.stopped_by = "early stop"
+        try:
+            super().optimize(*args, **kwargs)
+        finally:  # also when TPOT gives up, having scored no pipeline
+            self.finished = time.monotonic()
+            # What ended the search: the generations, the time, TPOT giving up, or else the early stop.
+            if self.generation >= self.generations:
+                self.stopped_by = "generations"
+            elif time.time() >= self.scheduled_timeout_time:
+                self.stopped_by = "time"
+                # TPOT ends its search once an evaluation running at the stop finishes (or reaches
+                # the per-pipeline limit): the time kept for that was ``kept_for_running``.
+                self.past_stop = time.time() - self.scheduled_timeout_time
+            elif not self.population.population:  # every pipeline failed or reached the per-pipeline limit
+                self.stopped_by = "nothing scored"
+            else:
+                self.stopped_by = "early stop"
 
     def evaluate_population(self):
         super().evaluate_population()
@@ -115,7 +119,7 @@ class GuidedEvolver(BaseEvolver):
             Progress(
                 generation=self.generation,
                 evaluated=len(table),
-                failed=int(table[objective].isin(FAILED).sum()),
+                failed=int(failures(table, objective).notna().sum()),
                 best_score=_best_so_far(table, objective),
                 elapsed=now - self._started,
                 time_left=max(0.0, self.scheduled_timeout_time - now),

@@ -30,7 +30,7 @@ Metric = Literal[
 ]
 MetricChoice = Literal["auto", Metric]
 FinalChoice = Literal["best", "default", "ensemble"]
-SearchStop = Literal["time", "generations", "early stop"]
+SearchStop = Literal["time", "generations", "early stop", "nothing scored"]
 SearchSpacePreset = Literal["fast", "default", "linear-light", "linear", "graph-light", "graph"]
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -181,7 +181,8 @@ class TrainingResult(BaseModel):
     n_evaluated: int = Field(description="Pipelines the search evaluated.")
     generations: int = Field(description="Generations the search ran, the initial population included.")
     stopped_by: SearchStop = Field(
-        description="What ended the search: the time budget, the generations, or the early stop (no improvement)."
+        description="What ended the search: the time budget, the generations, the early stop (no improvement), or "
+        "no pipeline scored (each failed or reached the per-pipeline limit; the default configuration is the model)."
     )
     leaderboard: list[ScoredPipeline]
     dataset_uri: str

@@ -179,34 +179,39 @@ def fit(
     try:
         estimator.fit(matrix, y_train)
     except Exception as exc:
-        if "No individuals could be evaluated" in str(exc):
-            _raise_if_workers_lost(client, workers_before, dataset.name)
-            raise SearchFailedError(
-                f"Every pipeline failed or timed out on {dataset.name!r} (per-pipeline limit "
-                f"{budget.per_run_limit} s). Raise per_run_limit or time_left, or choose a lighter search space."
-            ) from exc
-        raise
+        if "No individuals could be evaluated" not in str(exc):
+            raise
+        estimator.make_evaluated_individuals()  # what was tried, for the message below
     searched_for = time.monotonic() - started
     evolver = estimator._evolver_instance
     # Measured, TPOT's fit of its best pipeline also counts TPOT's own work after the search.
     fit_seconds = max(evolver.fit_seconds, time.monotonic() - evolver.finished - AFTER_SEARCH)
     objective = estimator.objective_names[0]
-    scores = pd.to_numeric(estimator.evaluated_individuals[objective], errors="coerce")
-    if scores.isna().all() or not hasattr(estimator, "fitted_pipeline_"):
-        _raise_if_workers_lost(client, workers_before, dataset.name)
-        raise SearchFailedError(f"The search on {dataset.name!r} produced no valid pipeline.")
-
-    searched, cv_score = estimator.fitted_pipeline_, float(estimator.selected_best_score[objective])
     # Writing every evaluated pipeline as text takes seconds for hundreds: a thread does it
     # while the final choice waits for the workers.
     tidying = ThreadPoolExecutor(1)
     tables = tidying.submit(_tidy, estimator.evaluated_individuals, objective)
     tidying.shutdown(wait=False)
-    candidates = _best_distinct(estimator.evaluated_individuals, objective, ensemble.CANDIDATES)
-    # Time is kept to fit the chosen pipeline (on the training rows, and on all).
-    choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
-                             client, budget.deadline - final_fits_seconds(fit_seconds), FINAL_FIT_ROUNDS * fit_seconds,
-                             default=default, default_predictions=default_predictions)
+    scores = pd.to_numeric(estimator.evaluated_individuals[objective], errors="coerce")
+    if scores.isna().all() or getattr(estimator, "fitted_pipeline_", None) is None:
+        _raise_if_workers_lost(client, workers_before, dataset.name)
+        why = _why_nothing_scored(tables.result(), per_run_limit, budget.per_run_limit, search_seconds)
+        # Nothing to improve on: the default stands, as it would have before any search.
+        choice = None if default is None else ensemble.default_alone(
+            default, matrix, y_train, other_folds, task.metric, task.is_classification, client, budget.per_run_limit,
+            default_predictions)
+        if choice is None:
+            raise SearchFailedError(f"No pipeline was scored on {dataset.name!r}: {why}"
+                                    + (" The default configuration could not be scored either." if default is not None else ""))
+        log.warning("No pipeline was scored on %s: %s The default configuration is the model (CV %s %.4f on %d folds).",
+                    dataset.name, why, task.metric, choice.score, choice.folds)
+    else:
+        searched, cv_score = estimator.fitted_pipeline_, float(estimator.selected_best_score[objective])
+        candidates = _best_distinct(estimator.evaluated_individuals, objective, ensemble.CANDIDATES)
+        # Time is kept to fit the chosen pipeline (on the training rows, and on all).
+        choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
+                                 client, budget.deadline - final_fits_seconds(fit_seconds), FINAL_FIT_ROUNDS * fit_seconds,
+                                 default=default, default_predictions=default_predictions)
     changed = choice.kind != "best"
     # Learn from every row on the workers (several fits averaged, see automl.bagging) while the
     # training-rows model is fitted and scored on the holdout here (no wait for a free worker);
@@ -219,7 +224,7 @@ def fit(
     evaluated = tables.result()
     search = {"generations": evolver.generation, "stopped_by": evolver.stopped_by, "seconds_past_stop": round(evolver.past_stop, 1)}
     if evolver.past_stop > evolver.kept_for_running + AFTER_SEARCH:
-        search["held_by"] = _held_at_stop(evaluated, objective, evolver.scheduled_timeout_time)
+        search["held_by"] = _held_at_stop(evaluated, evolver.scheduled_timeout_time)
         _warn_stop_missed(evolver.past_stop, evolver.kept_for_running, search["held_by"], per_run_limit)
     valid = evaluated[evaluated["Status"] == "OK"].dropna(subset=[objective])
     leaderboard = _leaderboard(valid, objective)
@@ -275,13 +280,33 @@ def _warn_if_too_short(seconds_left: float) -> None:
         )
 
 
-def _held_at_stop(evaluated: pd.DataFrame, objective: str, stop: float) -> dict[str, Any] | None:
+def _why_nothing_scored(evaluated: pd.DataFrame, per_run_limit: float, asked_limit: float, search_seconds: float) -> str:
+    """What became of the pipelines of a search that scored none, and what to change."""
+    failed = int((evaluated["Status"] == "INVALID").sum())
+    timed_out = int((evaluated["Status"] == "TIMEOUT").sum())
+    cut_off = int((evaluated["Status"] == "STOPPED").sum())
+    found, advice = [], []
+    if failed:
+        found.append(f"{failed} failed")
+        advice.append("choose a search space that suits this table (the Dask worker logs show each error)")
+    if timed_out:
+        capped = per_run_limit < asked_limit
+        found.append(f"{timed_out} reached the per-pipeline limit ({per_run_limit:.0f} s"
+                     + (", a quarter of the search's time)" if capped else ")"))
+        advice.append("raise time_left" if capped else "raise per_run_limit")
+    if cut_off:
+        found.append(f"{cut_off} were still running or waiting when the search stopped, {search_seconds:.0f} s after it began")
+        advice.append("raise time_left")
+    return f"of {len(evaluated)} pipelines, {', '.join(found)}. To search, {' or '.join(dict.fromkeys(advice))}."
+
+
+def _held_at_stop(evaluated: pd.DataFrame, stop: float) -> dict[str, Any] | None:
     """The evaluation TPOT waited for after its stop (a ``time.time()`` value): the first of those running then to end by itself.
 
-    TPOT cancels the others once it ends; cancelled, they have neither a score nor a failure.
+    TPOT cancels the others once it ends: their Status is "STOPPED".
     """
     running = evaluated[(evaluated["Submitted Timestamp"] < stop) & (evaluated["Completed Timestamp"] >= stop)]
-    ended = running[(running["Status"] != "OK") | running[objective].notna()]
+    ended = running[running["Status"] != "STOPPED"]
     if ended.empty:
         return None
     row = ended.loc[ended["Completed Timestamp"].idxmin()]
@@ -345,11 +370,22 @@ def _one_line(pipeline: Any) -> str:
     return re.sub(r"\s+", " ", repr(pipeline)).strip()
 
 
+def failures(evaluated: pd.DataFrame, objective: str) -> pd.Series:
+    """Each evaluation's failure, "INVALID" or "TIMEOUT" (TPOT records it in "Eval Error", some paths in the score), else NaN."""
+    errors = evaluated["Eval Error"] if "Eval Error" in evaluated else pd.Series(None, index=evaluated.index, dtype=object)
+    return errors.where(errors.isin(FAILED), evaluated[objective].where(evaluated[objective].isin(FAILED)))
+
+
 def _tidy(evaluated: pd.DataFrame, objective: str) -> pd.DataFrame:
-    """TPOT's table of evaluations: pipelines as text, scores as numbers, failures in Status."""
+    """TPOT's table of evaluations: pipelines as text, scores as numbers, and a Status.
+
+    Status is "OK" (scored), "INVALID" (failed), "TIMEOUT" (reached the per-pipeline limit) or
+    "STOPPED" (cancelled, or never started, when the search stopped).
+    """
     frame = evaluated.copy()
+    scored = pd.to_numeric(frame[objective], errors="coerce").notna()
     frame.insert(0, "Pipeline", [_one_line(ind.export_pipeline()) if ind is not None else "" for ind in frame["Individual"]])
-    frame.insert(1, "Status", frame[objective].where(frame[objective].isin(FAILED), "OK"))
+    frame.insert(1, "Status", failures(frame, objective).fillna(scored.map({True: "OK", False: "STOPPED"})))
     for column in (objective, "complexity_scorer"):
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")

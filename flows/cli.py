@@ -97,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
 
 _CHOSEN_AS = {
     "best": "the search's best pipeline",
-    "default": "the default configuration (the search found nothing better beyond fold-to-fold noise)",
+    "default": "the default configuration",
     "ensemble": "a weighted ensemble of the best pipelines",
 }
+_DEFAULT_KEPT = "the search found nothing better beyond fold-to-fold noise"
 
 
 def describe(result) -> str:
@@ -110,7 +111,8 @@ def describe(result) -> str:
         f"Metric:          {result.metric}",
         f"Final model:     {result.best_pipeline}",
         f"Chosen as:       {_CHOSEN_AS[result.final_choice]}"
-        + (f" (nothing compared: {result.final_choice_skipped})" if result.final_choice_skipped else ""),
+        + (f" (nothing compared: {result.final_choice_skipped})" if result.final_choice_skipped
+           else f" ({_DEFAULT_KEPT})" if result.final_choice == "default" else ""),
         f"Final fits:      {result.final_model_fits} averaged in the registered model (when > 1: each on all rows but one fold, one on all but the holdout)",
         f"CV score:        {result.cv_score:.4f}",
         f"Holdout score:   {result.holdout_score:.4f}  ({result.n_rows} rows in all, {result.n_evaluated} pipelines evaluated)",

@@ -226,8 +226,40 @@ def test_a_search_where_every_pipeline_fails_is_a_typed_error(dataset_path):
     dataset = Dataset("memory", "negative", "sha256:0", features, target, 0)
     plan = build_search_space(CustomSearchSpace(estimators=["MultinomialNB"], layout="choice"), True,
                               DataShape(96, 4, 2), 0, list(features.columns))
-    with search_client() as client, pytest.raises(SearchFailedError, match="Every pipeline failed"):
+    # A custom space has no default configuration to fall back on.
+    with search_client() as client, pytest.raises(
+            SearchFailedError, match=r"No pipeline was scored on 'negative': of \d+ pipelines, \d+ failed\. To search, choose"):
         fit(dataset, infer_task(target, cv_folds=3), plan, Budget(2, 4, time.time() + 20, 10, 3, 0.2, 0), client)
+
+
+def test_a_search_that_scores_no_pipeline_gives_the_default_configuration_and_says_why(caplog):
+    """No evaluation meets a per-pipeline limit of 0 s; the default, scored on its own folds, is the model."""
+    import logging
+
+    import numpy as np
+    import pandas as pd
+
+    from automl.cluster import search_client
+    from automl.data import Dataset
+    from automl.search_space import DataShape, build_search_space
+    from automl.task_type import infer_task
+    from automl.train import Budget, fit
+
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame(rng.normal(size=(200, 3)), columns=list("abc"))
+    target = pd.Series(np.where(features["a"] > 0, "yes", "no"), name="y")
+    dataset = Dataset("memory", "separable", "sha256:0", features, target, 0)
+    plan = build_search_space("fast", True, DataShape(160, 3, 2), 0, list(features.columns))
+    with search_client() as client, caplog.at_level(logging.WARNING, logger="automl.train"):
+        fitted = fit(dataset, infer_task(target, cv_folds=3), plan, Budget(40, 6, time.time() + 30, 0, 3, 0.2, 0), client)
+    assert set(fitted.evaluated["Status"]) == {"TIMEOUT"}
+    assert fitted.search["stopped_by"] == "nothing scored"
+    assert fitted.selection["chosen"] == "default" and fitted.selection["skipped"] == "the search scored no pipeline"
+    assert fitted.selection["cv_scores"]["default"] == fitted.cv_score > 0.95 and fitted.holdout_score > 0.9
+    assert fitted.leaderboard["pipeline"].to_list() == [fitted.best_pipeline] and "HistGradientBoosting" in fitted.best_pipeline
+    warned = [r.getMessage() for r in caplog.records if r.getMessage().startswith("No pipeline was scored")]
+    assert len(warned) == 1 and "reached the per-pipeline limit (0 s). To search, raise per_run_limit." in warned[0], warned
+    assert fitted.model.predict(features.head(5)).tolist() == target.head(5).tolist()
 
 
 def test_a_search_that_stops_improving_ends_early_and_says_so():
