@@ -16,6 +16,7 @@ from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.linear_model import Ridge
 from tpot.evolvers import BaseEvolver
 from tpot.objectives.complexity import calculate_model_complexity, complexity_objective_per_estimator
+from tpot.utils.eval_utils import eval_objective_list
 
 from automl import ensemble
 from automl.model import BoundedRidge
@@ -87,7 +88,10 @@ class GuidedEvolver(BaseEvolver):
         self.past_stop = 0.0
         self.kept_for_running = 1.0
         self.fit_seconds = 0.0
+        self.typical_seconds = 0.0
         self._seed_ids = {seed.unique_id() for seed in seeds}
+        if self.client is not None:
+            self.client = _HoldingClient(self.client, self)
 
     def optimize(self, *args, **kwargs):
         try:
@@ -156,6 +160,7 @@ class GuidedEvolver(BaseEvolver):
         """Set the search's stop to leave room for what follows it, sized by the evaluations so far; returns a slow evaluation's seconds."""
         scored = _scored(self.population.evaluated_individuals, self.objective_names[0])
         slow = self.kept_for_running = _running_duration(scored)
+        self.typical_seconds = float(scored["seconds"].median()) if len(scored) else 0.0
         final_choice = min(self._final_repeats * _contenders_seconds(scored, self.n_jobs),
                            FINAL_CHOICE_MAX_SHARE * (self._deadline - self._started))
         # One fold of the best pipeline's evaluation, scaled from (folds - 1) / folds of the rows to all.
@@ -166,6 +171,36 @@ class GuidedEvolver(BaseEvolver):
         self.scheduled_timeout_time = self._deadline - after - final_choice - final_fits_seconds(self.fit_seconds)
         self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
         return slow
+
+
+class _HoldingClient:
+    """The search's client, holding back an evaluation that would not end before the stop.
+
+    TPOT starts an evaluation whenever a worker frees up, up to its stop, and then waits for
+    one still running (which Dask cannot interrupt): started in the last seconds, a typical
+    evaluation ends past the stop and takes its time from the final choice. One that would start
+    less than the typical evaluation's seconds (the median so far) before the stop is held
+    instead: its worker waits for the stop, and TPOT records the pipeline as not evaluated, as
+    it records those it cancels at the stop.
+    """
+
+    def __init__(self, client: Any, evolver: "GuidedEvolver"):
+        self._client, self._evolver = client, evolver
+
+    def submit(self, fn: Callable, *args, **kwargs):
+        stop = self._evolver.scheduled_timeout_time
+        if fn is eval_objective_list and time.time() + self._evolver.typical_seconds > stop:
+            return self._client.submit(_until, stop, len(self._evolver.objective_names), pure=False)
+        return self._client.submit(fn, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def _until(stop: float, n_scores: int) -> list[float]:
+    """No scores, at the search's stop (just past it, so TPOT sees its stop reached)."""
+    time.sleep(max(0.0, stop - time.time()) + 0.05)
+    return [float("nan")] * n_scores
 
 
 def _scored(table: pd.DataFrame, objective: str) -> pd.DataFrame:

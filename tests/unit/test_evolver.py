@@ -35,3 +35,29 @@ def test_the_final_fits_are_timed_by_the_best_pipeline():
     rows = [(0.80, 4.0), (0.90, 10.0), (0.5, 0.2)]
     assert _best_duration(_scored(_table(rows), "r2")) == 10.0
     assert _best_duration(_scored(_table([("INVALID", 3.0)]), "r2")) == 0.0
+
+
+def test_an_evaluation_that_would_not_end_before_the_stop_is_held_and_its_worker_waits_for_the_stop():
+    import math
+    import time
+    from types import SimpleNamespace
+
+    from distributed import Client, LocalCluster
+    from tpot.utils.eval_utils import eval_objective_list
+
+    from automl.evolver import _HoldingClient
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        stop = time.time() + 1.0
+        evolver = SimpleNamespace(scheduled_timeout_time=stop, typical_seconds=3.0, objective_names=["r2", "complexity"])
+        holding = _HoldingClient(client, evolver)
+        # Other work (the final choice's) is never held.
+        assert holding.submit(sum, [1, 2]).result() == 3
+        held = holding.submit(eval_objective_list, "pipeline", [])
+        scores = held.result()
+        assert time.time() > stop and len(scores) == 2 and all(math.isnan(s) for s in scores)
+        # Time enough for a typical evaluation: it runs.
+        evolver.scheduled_timeout_time, evolver.typical_seconds = time.time() + 60, 1.0
+        assert list(holding.submit(eval_objective_list, "pipeline", [len]).result()) == [8]
+        assert holding.cluster is cluster  # the rest is the client's
