@@ -66,9 +66,10 @@ def write_artifacts(
 
 
 def evaluations_summary(evaluated: pd.DataFrame, limit: int = SUMMARY_JSON_LIMIT) -> dict:
-    """Counts plus as many evaluation rows as fit in ``limit`` bytes of JSON."""
+    """Counts (rows, and rows by Status) plus as many evaluation rows as fit in ``limit`` bytes of JSON."""
     rows = _records(evaluated)
-    summary: dict[str, Any] = {"n_evaluated": len(rows), "columns": list(evaluated.columns), "rows": []}
+    status = evaluated["Status"].value_counts().to_dict() if "Status" in evaluated else {}
+    summary: dict[str, Any] = {"n_rows": len(rows), "status": status, "columns": list(evaluated.columns), "rows": []}
     size = len(json.dumps(summary))
     for row in rows:
         size += len(json.dumps(row)) + 2

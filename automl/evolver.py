@@ -118,12 +118,13 @@ class GuidedEvolver(BaseEvolver):
             return
         table = self.population.evaluated_individuals
         objective = self.objective_names[0]
+        failed = failures(table, objective).notna()
         now = time.time()
         self._on_generation(
             Progress(
                 generation=self.generation,
-                evaluated=len(table),
-                failed=int(failures(table, objective).notna().sum()),
+                evaluated=int((failed | pd.to_numeric(table[objective], errors="coerce").notna()).sum()),
+                failed=int(failed.sum()),
                 best_score=_best_so_far(table, objective),
                 elapsed=now - self._started,
                 time_left=max(0.0, self.scheduled_timeout_time - now),

@@ -52,7 +52,7 @@ def summary(request: TrainingRequest, dataset: Dataset, spec: TaskSpec, fitted: 
                    "final_model_rows": fitted.final_rows, "final_model_fits": fitted.final_fits},
         "best_pipeline": fitted.best_pipeline,
         "final_choice": fitted.selection,
-        "n_evaluated": len(fitted.evaluated),
+        "n_evaluated": fitted.n_evaluated,
         "search": fitted.search,
         "parallel": {"requested": parallel.requested, "effective": parallel.effective, "fallback_reason": parallel.fallback_reason},
     }
@@ -63,7 +63,7 @@ def metrics(fitted: FitResult, dataset: Dataset, timings: dict[str, float]) -> d
     return {
         "cv_score": fitted.cv_score,
         "holdout_score": fitted.holdout_score,
-        "n_evaluated": float(len(fitted.evaluated)),
+        "n_evaluated": float(fitted.n_evaluated),
         "generations": float(fitted.search["generations"]),
         "search_seconds_past_stop": float(fitted.search["seconds_past_stop"]),
         "ensemble_members": float((fitted.selection or {}).get("members", 1)),
@@ -113,7 +113,7 @@ def result(
         final_model_fits=fitted.final_fits,
         n_rows=len(dataset.target),
         n_rows_dropped=dataset.n_rows_dropped,
-        n_evaluated=len(fitted.evaluated),
+        n_evaluated=fitted.n_evaluated,
         generations=fitted.search["generations"],
         stopped_by=fitted.search["stopped_by"],
         leaderboard=[ScoredPipeline(**row) for row in fitted.leaderboard.to_dict(orient="records")],

@@ -178,7 +178,7 @@ class TrainingResult(BaseModel):
     )
     n_rows: int = Field(description="Rows used for training and holdout.")
     n_rows_dropped: int = Field(description="Rows dropped because the target was missing.")
-    n_evaluated: int = Field(description="Pipelines the search evaluated.")
+    n_evaluated: int = Field(description="Pipelines the search evaluated (to a score, a failure or the per-pipeline limit).")
     generations: int = Field(description="Generations the search ran, the initial population included.")
     stopped_by: SearchStop = Field(
         description="What ended the search: the time budget, the generations, the early stop (no improvement), or "

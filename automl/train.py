@@ -99,6 +99,11 @@ class FitResult:
     selection: dict[str, Any] | None = None
     search: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def n_evaluated(self) -> int:
+        """Pipelines evaluated to a score, a failure or the per-pipeline limit (not those the search stopped first)."""
+        return int((self.evaluated["Status"] != "STOPPED").sum())
+
 
 def fit(
     dataset: Dataset,
@@ -262,7 +267,7 @@ def fit(
     )
     log.info(
         "Search on %s done: %d pipelines evaluated in %d generations (stopped by %s), best CV %s %.4f, holdout %.4f, in %.1f s.",
-        dataset.name, len(evaluated), evolver.generation, result.search["stopped_by"], task.metric, result.cv_score,
+        dataset.name, result.n_evaluated, evolver.generation, result.search["stopped_by"], task.metric, result.cv_score,
         holdout_score, searched_for,
     )
     return result

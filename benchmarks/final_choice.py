@@ -95,7 +95,7 @@ def one_run(name: str, table: pd.DataFrame, described: dict, rows: np.ndarray, h
     X_out, y_out = preprocess.transform(features.iloc[held_out]), encode(labels.iloc[held_out])
     scorer = get_scorer(described["metric"])
     scores = {kind: scorer(clone(model).fit(X_rows, y_rows), X_out, y_out) for kind, model in recorder.contenders.items()}
-    return {"choice": recorder.choice, "scores": scores, "wall": wall, "evaluated": len(result.evaluated),
+    return {"choice": recorder.choice, "scores": scores, "wall": wall, "evaluated": result.n_evaluated,
             "model": result.best_pipeline}
 
 

@@ -22,7 +22,8 @@ def test_every_artifact_is_written_and_readable(tmp_path):
 
 
 def test_evaluations_summary_stays_under_64_kb():
-    evaluated = pd.DataFrame({"Pipeline": ["X" * 500] * 1000, "score": range(1000)})
+    evaluated = pd.DataFrame({"Pipeline": ["X" * 500] * 1000, "Status": ["OK"] * 990 + ["STOPPED"] * 10, "score": range(1000)})
     summary = evaluations_summary(evaluated)
     assert len(json.dumps(summary)) <= SUMMARY_JSON_LIMIT
-    assert summary["n_evaluated"] == 1000 and summary["truncated"] and summary["rows"]
+    assert summary["n_rows"] == 1000 and summary["status"] == {"OK": 990, "STOPPED": 10}
+    assert summary["truncated"] and summary["rows"]
