@@ -286,11 +286,14 @@ def _warn_if_too_short(seconds_left: float) -> None:
 
 
 def _why_nothing_scored(evaluated: pd.DataFrame, per_run_limit: float, asked_limit: float, search_seconds: float) -> str:
-    """What became of the pipelines of a search that scored none, and what to change."""
+    """What became of the pipelines of a search that gave none to build on, and what to change."""
     failed = int((evaluated["Status"] == "INVALID").sum())
     timed_out = int((evaluated["Status"] == "TIMEOUT").sum())
     cut_off = int((evaluated["Status"] == "STOPPED").sum())
     found, advice = [], []
+    if scored := int((evaluated["Status"] == "OK").sum()):  # scored, but TPOT could not fit any of them on the training rows
+        found.append(f"{scored} scored but failed to fit on the training rows")
+        advice.append("choose a search space that suits this table (the Dask worker logs show each error)")
     if failed:
         found.append(f"{failed} failed")
         advice.append("choose a search space that suits this table (the Dask worker logs show each error)")
