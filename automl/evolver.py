@@ -89,6 +89,7 @@ class GuidedEvolver(BaseEvolver):
         self.kept_for_running = 1.0
         self.fit_seconds = 0.0
         self.typical_seconds = 0.0
+        self._stop_set = time.time()
         self._seed_ids = {seed.unique_id() for seed in seeds}
         if self.client is not None:
             self.client = _HoldingClient(self.client, self)
@@ -104,8 +105,9 @@ class GuidedEvolver(BaseEvolver):
             elif time.time() >= self.scheduled_timeout_time:
                 self.stopped_by = "time"
                 # TPOT ends its search once an evaluation running at the stop finishes (or reaches
-                # the per-pipeline limit): the time kept for that was ``kept_for_running``.
-                self.past_stop = time.time() - self.scheduled_timeout_time
+                # the per-pipeline limit): the time kept for that was ``kept_for_running``. A stop
+                # set when its time had already passed (the budget was spent) counts from then.
+                self.past_stop = time.time() - max(self.scheduled_timeout_time, self._stop_set)
             elif not self.population.population:  # every pipeline failed or reached the per-pipeline limit
                 self.stopped_by = "nothing scored"
             else:
@@ -170,6 +172,7 @@ class GuidedEvolver(BaseEvolver):
         # Replaces the first guess (a share of the budget kept, see train.FIRST_RESERVE), which
         # would otherwise leave 15 % of a long budget unused.
         self.scheduled_timeout_time = self._deadline - after - final_choice - final_fits_seconds(self.fit_seconds)
+        self._stop_set = time.time()
         self.max_time_mins = max(0.0, self.scheduled_timeout_time - self._started) / 60
         return slow
 
