@@ -118,10 +118,7 @@ def select(
     # a contender with fewer is left out.
     repeats = min(len(ready[i]) for i in (0, incumbent) if i in ready)
     ready = {i: values[:repeats] for i, values in ready.items() if len(values) >= repeats}
-    folds = [test for _, test in cv.split(X, y)]
-    per_repeat = len(folds) // getattr(cv, "n_repeats", 1)
-    folds = folds[:repeats * per_repeat]
-    fold_scores = _fold_scorer(metric, y, folds, per_repeat, classification)
+    fold_scores, folds, per_repeat = _repeats_scorer(cv, X, y, repeats, metric, classification)
     options = {"best": (fold_scores(ready[0]), contenders[0])}
     counts = _greedy(ready, lambda values: float(fold_scores(values).mean()))
     if len(counts) >= 2 and (len(counts) - 1) * member_seconds < deadline - time.time():
@@ -159,10 +156,8 @@ def default_alone(default: Any, X: Any, y: np.ndarray, cv: Any, metric: str, cla
         predictions = predict_default(default, X, y, cv, classification, client, seconds)
     if predictions is None:
         return None
-    folds = [test for _, test in cv.split(X, y)]
-    per_repeat = len(folds) // getattr(cv, "n_repeats", 1)
-    folds = folds[:len(predictions) * per_repeat]
-    score = float(_fold_scorer(metric, y, folds, per_repeat, classification)(predictions).mean())
+    fold_scores, folds, _ = _repeats_scorer(cv, X, y, len(predictions), metric, classification)
+    score = float(fold_scores(predictions).mean())
     return Choice(model=default, kind="default", score=score, scores={"default": score},
                   skipped="the search scored no pipeline", folds=len(folds))
 
@@ -272,6 +267,14 @@ def _cross_fitted(predictions: dict[int, np.ndarray], fold_scores: Any, n_folds:
         average = sum(predictions[i] * n for i, n in counts.items()) / sum(counts.values())
         scores.append(fold_scores(average, [k])[0])
     return np.array(scores)
+
+
+def _repeats_scorer(cv: Any, X: Any, y: np.ndarray, repeats: int, metric: str, classification: bool) -> tuple[Any, list[np.ndarray], int]:
+    """The fold scorer over ``cv``'s first ``repeats`` repeats of its folds, those folds' test rows, and folds per repeat."""
+    folds = [test for _, test in cv.split(X, y)]
+    per_repeat = len(folds) // getattr(cv, "n_repeats", 1)
+    folds = folds[:repeats * per_repeat]
+    return _fold_scorer(metric, y, folds, per_repeat, classification), folds, per_repeat
 
 
 def _fold_scorer(metric: str, y: np.ndarray, folds: list[np.ndarray], per_repeat: int, classification: bool) -> Any:

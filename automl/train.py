@@ -291,12 +291,13 @@ def _why_nothing_scored(evaluated: pd.DataFrame, per_run_limit: float, asked_lim
     timed_out = int((evaluated["Status"] == "TIMEOUT").sum())
     cut_off = int((evaluated["Status"] == "STOPPED").sum())
     found, advice = [], []
+    other_space = "choose a search space that suits this table (the Dask worker logs show each error)"
     if scored := int((evaluated["Status"] == "OK").sum()):  # scored, but TPOT could not fit any of them on the training rows
         found.append(f"{scored} scored but failed to fit on the training rows")
-        advice.append("choose a search space that suits this table (the Dask worker logs show each error)")
+        advice.append(other_space)
     if failed:
         found.append(f"{failed} failed")
-        advice.append("choose a search space that suits this table (the Dask worker logs show each error)")
+        advice.append(other_space)
     if timed_out:
         capped = per_run_limit < asked_limit
         found.append(f"{timed_out} reached the per-pipeline limit ({per_run_limit:.0f} s"
