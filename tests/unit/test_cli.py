@@ -39,4 +39,8 @@ def test_the_summary_says_why_the_final_choice_compared_nothing():
             "(nothing compared: no time left for out-of-fold predictions (-0.5 s))") in skipped
     compared = describe(TrainingResult.model_construct(**{**fields, "final_choice_skipped": None}))
     assert "Chosen as:       the search's best pipeline\n" in compared
+    # The budget counts the whole call: the summary says how long that was, and the flow run within it.
+    assert "Flow run:        55 s" in compared
+    assert "Wall time:       63 s (the flow run 55 s, after Prefect's start-up)" in describe(
+        TrainingResult.model_construct(**fields), 62.8)
     assert "**Final model** (best; nothing compared: no time left" in summary_markdown(TrainingResult.model_construct(**fields))
