@@ -55,9 +55,8 @@ class Choice:
     ``kind`` is "default", "best" (the search's best pipeline) or "ensemble"; ``scores``
     holds each contender's mean fold score; ``margin`` and ``standard_error`` are those of
     the challenger's fold-by-fold lead over the incumbent. ``skipped`` says why nothing was
-    compared (the search's best then stands, with the score it was ranked by, unless its lead
-    in the search's own scores, ``search_lead``, is within the default's standard error; or the
-    default does, scored alone, when the search scored nothing); ``default_late``
+    compared (the search's best then stands, with the score it was ranked by; or the default
+    does, scored alone, when the search scored nothing); ``default_late``
     that the default's predictions were not ready in time, so the search's best was the one to beat;
     ``folds`` how many folds the scores are over (the repeats ready in time, see :func:`select`).
     """
@@ -72,17 +71,11 @@ class Choice:
     skipped: str | None = None
     default_late: bool = False
     folds: int = 0
-    search_lead: float | None = None
 
     def describe(self) -> dict[str, Any]:
         """The decision as recorded in ``summary.json``."""
         if self.skipped:
-            found = {"chosen": self.kind, "skipped": self.skipped}
-            if self.scores:
-                found |= {"cv_scores": self.scores, "folds": self.folds}
-            if self.search_lead is not None:
-                found |= {"search_lead": self.search_lead, "standard_error": self.standard_error}
-            return found
+            return {"chosen": self.kind, "skipped": self.skipped} | ({"cv_scores": self.scores, "folds": self.folds} if self.scores else {})
         found: dict[str, Any] = {"chosen": self.kind, "cv_scores": self.scores, "folds": self.folds,
                                  "margin": self.margin, "standard_error": self.standard_error}
         if self.default_late:
@@ -95,7 +88,6 @@ class Choice:
 def select(
     pipelines: list[Any], X: Any, y: np.ndarray, cv: Any, metric: str, classification: bool, client: Any,
     deadline: float, member_seconds: float, default: Any | None = None, default_predictions: np.ndarray | None = None,
-    search_lead: float | None = None,
 ) -> Choice:
     """The final model among ``pipelines`` (the search's best first), their ensemble and ``default``.
 
@@ -105,10 +97,8 @@ def select(
     ``time.time()`` value) leaves fewer repeats than ``cv`` has, they are compared on the repeats
     ready for the best pipeline; those with fewer are left out. An ensemble is a contender only if
     the final fits of its extra members (``member_seconds`` each) fit in before then. When not
-    even the best pipeline's first repeat is ready, the search's best stands against the default
-    only if ``search_lead`` (its lead over the default in the search's own cross-validation) is
-    more than the default's standard error on these folds (see :func:`_uncompared`); ``skipped``
-    says why nothing was compared.
+    even the best pipeline's first repeat is ready, or there is nothing to compare, the search's
+    best stands and ``skipped`` says why.
     """
     contenders = list(pipelines)
     incumbent = next((i for i, p in enumerate(contenders) if _same(p, default)), None)
@@ -117,16 +107,13 @@ def select(
         incumbent = 1
     seconds = deadline - time.time()
     if len(contenders) < 2:
-        return _uncompared(contenders[0], "one candidate")
+        return _unchallenged(contenders[0], "one candidate")
+    if seconds <= 0:
+        return _unchallenged(contenders[0], f"no time left for out-of-fold predictions ({seconds:.1f} s)")
     known = {incumbent: default_predictions} if default_predictions is not None and incumbent is not None else {}
-    ready = _out_of_fold(contenders, X, y, cv, classification, client, seconds, known) if seconds > 0 else known
+    ready = _out_of_fold(contenders, X, y, cv, classification, client, seconds, known)
     if 0 not in ready:
-        reason = (f"no time left for out-of-fold predictions ({seconds:.1f} s)" if seconds <= 0
-                  else f"out-of-fold predictions not ready in {seconds:.1f} s")
-        if incumbent not in ready or search_lead is None:
-            return _uncompared(contenders[0], reason)
-        fold_scores, folds, _ = _repeats_scorer(cv, X, y, len(ready[incumbent]), metric, classification)
-        return _uncompared(contenders[0], reason, (contenders[incumbent], fold_scores(ready[incumbent])), search_lead)
+        return _unchallenged(contenders[0], f"out-of-fold predictions not ready in {seconds:.1f} s")
     # Compared on the repeats of the folds ready for the best pipeline (and the default, if ready):
     # a contender with fewer is left out.
     repeats = min(len(ready[i]) for i in (0, incumbent) if i in ready)
@@ -175,28 +162,9 @@ def default_alone(default: Any, X: Any, y: np.ndarray, cv: Any, metric: str, cla
                   skipped="the search scored no pipeline", folds=len(folds))
 
 
-def _uncompared(best: Any, reason: str, default: tuple[Any, np.ndarray] | None = None, search_lead: float = 0.0) -> Choice:
-    """The final choice when the search's best pipeline has no fresh-fold predictions: it stands, or the default does.
-
-    With ``default`` (the default configuration and its scores on the fresh folds), the search's
-    best stands only if ``search_lead``, its lead over the default in the search's own
-    cross-validation, is more than the standard error of the default's mean fold score: the best
-    of many scores on the same folds is biased upwards, and a lead within one fold-to-fold
-    standard error is no evidence against the default.
-    """
-    if default is None:
-        log.info("Final choice skipped (%s): the search's best pipeline stands.", reason)
-        return Choice(model=best, kind="best", score=math.nan, scores={}, skipped=reason)
-    model, fold_scores = default
-    error = float(fold_scores.std(ddof=1) / math.sqrt(len(fold_scores))) if len(fold_scores) > 1 else 0.0
-    kind = "best" if search_lead > error else "default"
-    score = float(fold_scores.mean())
-    log.info("Final choice skipped (%s): the %s stands (the search's best led the default by %.4f in the search, the "
-             "default's standard error on %d fresh folds %.4f).", reason, "search's best pipeline" if kind == "best" else "default",
-             search_lead, len(fold_scores), error)
-    return Choice(model=best if kind == "best" else model, kind=kind, score=math.nan if kind == "best" else score,
-                  scores={"default": score}, standard_error=error, skipped=reason, folds=len(fold_scores),
-                  search_lead=search_lead)
+def _unchallenged(best: Any, reason: str) -> Choice:
+    log.info("Final choice skipped (%s): the search's best pipeline stands.", reason)
+    return Choice(model=best, kind="best", score=math.nan, scores={}, skipped=reason)
 
 
 def _same(a: Any, b: Any) -> bool:

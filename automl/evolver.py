@@ -56,8 +56,7 @@ class GuidedEvolver(BaseEvolver):
     what is still running then (TPOT waits for one to finish, and the workers finish the
     cancelled ones), TPOT's fit of its best pipeline, the final choice and the final fits, all
     sized by how long evaluations have taken so far. ``fit_seconds`` is the estimate of one fit
-    of the best pipeline on the training rows; ``first_seed_score`` the first seed's score (the
-    default configuration's, for the built-in presets), ``None`` if it was not scored.
+    of the best pipeline on the training rows.
     """
 
     def __init__(
@@ -92,8 +91,6 @@ class GuidedEvolver(BaseEvolver):
         self.typical_seconds = 0.0
         self._stop_set = time.time()
         self._seed_ids = {seed.unique_id() for seed in seeds}
-        self._first_seed = seeds[0].unique_id() if seeds else None
-        self.first_seed_score: float | None = None
         if self.client is not None:
             self.client = _HoldingClient(self.client, self)
 
@@ -115,9 +112,6 @@ class GuidedEvolver(BaseEvolver):
                 self.stopped_by = "nothing scored"
             else:
                 self.stopped_by = "early stop"
-            scores = pd.to_numeric(self.population.evaluated_individuals[self.objective_names[0]], errors="coerce")
-            score = scores.get(self._first_seed)
-            self.first_seed_score = None if score is None or pd.isna(score) else float(score)
 
     def evaluate_population(self):
         super().evaluate_population()

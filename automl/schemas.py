@@ -169,7 +169,7 @@ class TrainingResult(BaseModel):
         "best", description="What the final model is: the search's best pipeline, the default configuration, or an ensemble."
     )
     final_choice_skipped: str | None = Field(
-        None, description="Why the final choice compared nothing (no time left, one candidate, nothing scored): the search's best stands, or the default does where the search did not separate them; None when it compared."
+        None, description="Why the final choice compared nothing: the search's best stands (no time left, one candidate), or the default configuration does (the search scored no pipeline); None when it compared."
     )
     cv_score: float
     holdout_score: float

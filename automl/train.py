@@ -216,8 +216,7 @@ def fit(
         # Time is kept to fit the chosen pipeline (on the training rows, and on all).
         choice = ensemble.select(candidates, matrix, y_train, other_folds, task.metric, task.is_classification,
                                  client, budget.deadline - final_fits_seconds(fit_seconds), FINAL_FIT_ROUNDS * fit_seconds,
-                                 default=default, default_predictions=default_predictions,
-                                 search_lead=None if evolver.first_seed_score is None else cv_score - evolver.first_seed_score)
+                                 default=default, default_predictions=default_predictions)
     changed = choice.kind != "best"
     # Learn from every row on the workers (several fits averaged, see automl.bagging) while the
     # training-rows model is fitted and scored on the holdout here (no wait for a free worker);

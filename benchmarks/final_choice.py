@@ -10,10 +10,10 @@ held-out fifth. A rule "the challenger replaces the default when its cross-valid
 more than k standard errors" is then read off every run at once, for several k. Prints one
 line per run, then each rule's mean held-out score per dataset and its mean paired difference
 from the platform's rule (k = 1), with its standard error. Where the default is not the
-search's best, it also reads off what a final choice with no time to compare would keep
-(``ensemble._uncompared``: the search's best only if its lead in the search's own scores is
-more than the default's standard error on the fresh folds), against the search's best or the
-default standing regardless:
+search's best, it also reads off what a final choice with no time to compare could keep, the
+default's predictions (made before the search) being all it has: the search's best (the
+platform's choice then), the default, or the search's best only if its lead over the default in
+the search's own scores is more than the standard error of the default's score on the fresh folds:
 
     .venv/bin/python benchmarks/final_choice.py [--datasets ames penguins] [--budget 180] [--outer 5] [--data benchmarks/other-data]
 """
@@ -55,7 +55,7 @@ class Recorder:
         self.select, self.voting = ensemble.select, ensemble._voting
         self.contenders: dict[str, object] = {}
         self.choice: ensemble.Choice | None = None
-        self.uncompared: ensemble.Choice | None = None
+        self.default_scores: np.ndarray | None = None
         ensemble.select, ensemble._voting = self._select, self._voting
 
     def _voting(self, *args, **kwargs):
@@ -67,13 +67,22 @@ class Recorder:
         if default is not None:
             self.contenders["default"] = default
         self.choice = self.select(pipelines, *args, default=default, **kwargs)
-        self.uncompared = None
-        known, lead = kwargs.get("default_predictions"), kwargs.get("search_lead")
-        if default is not None and known is not None and lead is not None and not ensemble._same(pipelines[0], default):
+        self.default_scores = None
+        known = kwargs.get("default_predictions")
+        if default is not None and known is not None and not ensemble._same(pipelines[0], default):
             X, y, cv, metric, classification = args[:5]
-            fold_scores = ensemble._repeats_scorer(cv, X, y, len(known), metric, classification)[0]
-            self.uncompared = ensemble._uncompared(pipelines[0], "measured", (default, fold_scores(known)), lead)
+            self.default_scores = ensemble._repeats_scorer(cv, X, y, len(known), metric, classification)[0](known)
         return self.choice
+
+
+def without_comparison(result: train.FitResult, default: object, default_scores: np.ndarray | None) -> dict[str, float] | None:
+    """The search's best's lead over the default in the search's own scores, and the default's standard error on the fresh folds."""
+    scored = result.evaluated[result.evaluated["Status"] == "OK"]
+    own = scored.loc[scored["Pipeline"] == train._one_line(default), result.objective]
+    if default_scores is None or own.empty:
+        return None
+    return {"lead": float(scored[result.objective].max() - own.iloc[0]),
+            "error": float(default_scores.std(ddof=1) / np.sqrt(len(default_scores)))}
 
 
 def chosen(choice: ensemble.Choice, k: float) -> str:
@@ -106,8 +115,12 @@ def one_run(name: str, table: pd.DataFrame, described: dict, rows: np.ndarray, h
     X_out, y_out = preprocess.transform(features.iloc[held_out]), encode(labels.iloc[held_out])
     scorer = get_scorer(described["metric"])
     scores = {kind: scorer(clone(model).fit(X_rows, y_rows), X_out, y_out) for kind, model in recorder.contenders.items()}
+    weighed = None if "default" not in recorder.contenders else without_comparison(
+        result, recorder.contenders["default"], recorder.default_scores)
+    if weighed is not None:
+        weighed["kind"] = "best" if weighed["lead"] > weighed["error"] else "default"
     return {"choice": recorder.choice, "scores": scores, "wall": wall, "evaluated": result.n_evaluated,
-            "model": result.best_pipeline, "uncompared": recorder.uncompared}
+            "model": result.best_pipeline, "uncompared": weighed}
 
 
 def report(name: str, runs: list[dict[str, object]]) -> None:
@@ -125,13 +138,13 @@ def report(name: str, runs: list[dict[str, object]]) -> None:
     weighed = [run for run in runs if run["uncompared"] is not None]
     if weighed:
         standing = {"best": [run["scores"]["best"] for run in weighed], "default": [run["scores"]["default"] for run in weighed],
-                    "search lead > 1 se": [run["scores"][run["uncompared"].kind] for run in weighed]}
+                    "search lead > 1 se": [run["scores"][run["uncompared"]["kind"]] for run in weighed]}
         for rule, found in standing.items():
             lead = np.subtract(found, standing["best"])
             error = lead.std(ddof=1) / np.sqrt(len(lead)) if len(lead) > 1 else 0.0
             print(f"{name} no time to compare, {rule} stands: {np.mean(found):.4f}  difference from the best standing "
                   f"{lead.mean():+.4f} ± {error:.4f}  ({len(weighed)} runs, the rule kept the default in "
-                  f"{sum(run['uncompared'].kind == 'default' for run in weighed)})", flush=True)
+                  f"{sum(run['uncompared']['kind'] == 'default' for run in weighed)})", flush=True)
 
 
 def main() -> None:
@@ -156,8 +169,8 @@ def main() -> None:
                 shown = " ".join(f"{kind} {value:.4f}" for kind, value in run["scores"].items())
                 compared = " ".join(f"{kind} {value:.4f}" for kind, value in choice.scores.items())
                 weighed = run["uncompared"]
-                without = "" if weighed is None else (f"; with no time to compare: {weighed.kind} (search lead "
-                                                      f"{weighed.search_lead:+.4f}, default's se {weighed.standard_error:.4f})")
+                without = "" if weighed is None else (f"; with no time to compare: {weighed['kind']} (search lead "
+                                                      f"{weighed['lead']:+.4f}, default's se {weighed['error']:.4f})")
                 print(f"{name} fold {seed}: {run['evaluated']} evaluated in {run['wall']:.0f} s; chose {lead}; "
                       f"fresh folds: {compared or '-'}; held out: {shown}{without}\n    {run['model'][:240]}", flush=True)
                 runs.append(run)

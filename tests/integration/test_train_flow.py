@@ -288,39 +288,6 @@ def test_a_search_that_stops_improving_ends_early_and_says_so():
     assert time.monotonic() - started < 60
 
 
-def test_with_no_time_for_the_final_choice_the_search_scores_weigh_the_best_against_the_default(monkeypatch):
-    """All the time after the search kept for the final fits: the default's predictions, made before the search, are all there is to compare."""
-    import numpy as np
-    import pandas as pd
-
-    import automl.evolver  # noqa: F401 (imported before the patch: the search's stop keeps its own reserve)
-    from automl import ensemble, train
-    from automl.cluster import search_client
-    from automl.data import Dataset
-    from automl.search_space import DataShape, Encoding, build_search_space
-    from automl.task_type import infer_task
-
-    rng = np.random.default_rng(2)
-    features = pd.DataFrame(rng.normal(size=(300, 3)), columns=list("abc"))
-    target = pd.Series(np.where(features["a"] + features["b"] ** 2 + rng.normal(size=300) > 1, "yes", "no"), name="y")
-    dataset = Dataset("memory", "noisy", "sha256:0", features, target, 0)
-    plan = build_search_space("fast", True, DataShape(240, 3, 2), 0, list(features.columns))
-    _, seeds = plan.build(Encoding({c: [i] for i, c in enumerate(features.columns)}, []))
-    monkeypatch.setattr(train, "final_fits_seconds", lambda fit_seconds: 10_000.0)
-    with search_client() as client:
-        fitted = train.fit(dataset, infer_task(target, cv_folds=3), plan, train.Budget(2, 6, time.time() + 120, 10, 3, 0.2, 0),
-                           client)
-    chosen = fitted.selection
-    assert chosen["skipped"].startswith("no time left"), chosen
-    scored = fitted.evaluated[fitted.evaluated["Status"] == "OK"]
-    default_row = scored[scored["Pipeline"] == train._one_line(seeds[0].export_pipeline())]
-    assert len(default_row) == 1
-    lead = scored[fitted.objective].max() - default_row[fitted.objective].iloc[0]
-    assert chosen["search_lead"] == pytest.approx(lead)
-    assert chosen["chosen"] == ("best" if lead > chosen["standard_error"] else "default")
-    assert chosen["folds"] == 3 * ensemble.repeats_for(240)  # the default's predictions, on every repeat of the fresh folds
-
-
 def test_the_seeds_are_scored_before_the_rest_of_the_first_generation_starts():
     """Their evaluation times size the time kept after the search before more is submitted."""
     import numpy as np

@@ -176,25 +176,3 @@ def test_a_short_deadline_compares_on_the_repeats_ready_for_the_best(client):
     assert chosen.folds == 10 and "default" in chosen.scores  # the best's two repeats; the slow one's one left out
     assert chosen.describe()["folds"] == 10
     assert ensemble.select([LinearRegression()], X, signal, cv, "r2", False, client, *LATER, default=stump).folds == 15
-
-
-def test_with_no_time_to_compare_the_default_stands_unless_the_search_scores_separate_them(client):
-    X, signal = _data()
-    cv = KFold(5, shuffle=True, random_state=0)
-    stump = DecisionTreeRegressor(max_depth=1, random_state=0)
-    known = ensemble.predict_default(stump, X, signal, cv, False, client, 60)
-    spread = ensemble._repeats_scorer(cv, X, signal, 1, "r2", False)[0](known)
-    error = spread.std(ddof=1) / np.sqrt(len(spread))
-    squeezed = (X, signal, cv, "r2", False, client, time.time(), 0.01)
-    # A lead in the search within the default's fold-to-fold standard error: the default stands, scored on the fresh folds.
-    near = ensemble.select([LinearRegression()], *squeezed, default=stump, default_predictions=known, search_lead=error / 2)
-    assert (near.kind, near.model) == ("default", stump) and near.skipped.startswith("no time left")
-    assert near.score == pytest.approx(spread.mean()) and near.standard_error == pytest.approx(error)
-    assert near.describe() == {"chosen": "default", "skipped": near.skipped, "cv_scores": {"default": near.score},
-                               "folds": 5, "search_lead": error / 2, "standard_error": near.standard_error}
-    # A lead beyond it: the search's best stands, with the score it was ranked by.
-    far = ensemble.select([LinearRegression()], *squeezed, default=stump, default_predictions=known, search_lead=2 * error)
-    assert far.kind == "best" and far.model is not stump and np.isnan(far.score)
-    # Without the default's predictions or its search score, nothing to weigh: the search's best stands.
-    assert ensemble.select([LinearRegression()], *squeezed, default=stump, search_lead=0.0).kind == "best"
-    assert ensemble.select([LinearRegression()], *squeezed, default=stump, default_predictions=known).kind == "best"
