@@ -75,14 +75,18 @@ class Recorder:
         return self.choice
 
 
-def without_comparison(result: train.FitResult, default: object, default_scores: np.ndarray | None) -> dict[str, float] | None:
-    """The search's best's lead over the default in the search's own scores, and the default's standard error on the fresh folds."""
+def without_comparison(result: train.FitResult, default: object, default_scores: np.ndarray | None) -> dict[str, object] | None:
+    """What the rule keeps with no time to compare ("kind"), from the search's best's lead over the default in the
+    search's own scores ("lead") and the default's standard error on the fresh folds ("error"); ``None`` without them."""
+    if default_scores is None:
+        return None
     scored = result.evaluated[result.evaluated["Status"] == "OK"]
     own = scored.loc[scored["Pipeline"] == train._one_line(default), result.objective]
-    if default_scores is None or own.empty:
+    if own.empty:
         return None
-    return {"lead": float(scored[result.objective].max() - own.iloc[0]),
-            "error": float(default_scores.std(ddof=1) / np.sqrt(len(default_scores)))}
+    lead = float(scored[result.objective].max() - own.iloc[0])
+    error = float(default_scores.std(ddof=1) / np.sqrt(len(default_scores)))
+    return {"lead": lead, "error": error, "kind": "best" if lead > error else "default"}
 
 
 def chosen(choice: ensemble.Choice, k: float) -> str:
@@ -115,12 +119,9 @@ def one_run(name: str, table: pd.DataFrame, described: dict, rows: np.ndarray, h
     X_out, y_out = preprocess.transform(features.iloc[held_out]), encode(labels.iloc[held_out])
     scorer = get_scorer(described["metric"])
     scores = {kind: scorer(clone(model).fit(X_rows, y_rows), X_out, y_out) for kind, model in recorder.contenders.items()}
-    weighed = None if "default" not in recorder.contenders else without_comparison(
-        result, recorder.contenders["default"], recorder.default_scores)
-    if weighed is not None:
-        weighed["kind"] = "best" if weighed["lead"] > weighed["error"] else "default"
     return {"choice": recorder.choice, "scores": scores, "wall": wall, "evaluated": result.n_evaluated,
-            "model": result.best_pipeline, "uncompared": weighed}
+            "model": result.best_pipeline,
+            "uncompared": without_comparison(result, recorder.contenders.get("default"), recorder.default_scores)}
 
 
 def report(name: str, runs: list[dict[str, object]]) -> None:
